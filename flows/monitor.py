@@ -1,0 +1,115 @@
+"""The ``monitor`` flow: ingest every source (a task per feed), then compose and deliver.
+
+Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`. Fetching retries
+(feeds flap), sending retries (mail servers greylist); one broken feed never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from prefect import flow, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.logging import get_run_logger
+from prefect.runtime import task_run
+
+from vigil.deliver import DeliveryReport
+from vigil.monitor import Composed, Monitor, RunSummary, SourceOutcome
+from vigil.settings import Settings
+from vigil.sources import FeedSpec, read_article_folder
+
+
+class DeliveryIncomplete(Exception):
+    """Raised by the send task so Prefect retries it; carries what was and was not sent."""
+
+    def __init__(self, report: DeliveryReport) -> None:
+        self.report = report
+        super().__init__("; ".join(report.retrying + report.failed))
+
+
+@task(
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    cache_policy=NO_CACHE,
+    task_run_name="ingest-feed-{spec.name}",
+)
+def ingest_feed(monitor: Monitor, spec: FeedSpec) -> tuple[SourceOutcome, Counter[str]]:
+    articles, warning = monitor.read_feed(spec)
+    outcome, per_rule = monitor.ingest(spec.name, articles, url=spec.url)
+    outcome.warning = warning
+    return outcome, per_rule
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_articles(monitor: Monitor, folder: Path) -> tuple[SourceOutcome, Counter[str]]:
+    return monitor.ingest(folder.name, read_article_folder(folder))
+
+
+@task(cache_policy=NO_CACHE)
+def compose_digest(monitor: Monitor) -> Composed:
+    return monitor.compose()
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def deliver_outbox(monitor: Monitor) -> DeliveryReport:
+    # A retry within the run sends again at once; between runs the store's backoff applies.
+    report = monitor.deliver(ignore_backoff=(task_run.run_count or 1) > 1)
+    if report.retrying:
+        raise DeliveryIncomplete(report)
+    return report
+
+
+@flow(name="vigil-monitor", log_prints=False)
+def monitor(
+    feeds: str | None = None, rules: str | None = None, articles: str | None = None
+) -> RunSummary:
+    """Ingest the seed articles and feeds, match the rules, and deliver one digest."""
+    logger = get_run_logger()
+    given = {"feeds": feeds, "rules": rules, "articles": articles}
+    settings = Settings(**{key: value for key, value in given.items() if value is not None})
+    run = Monitor(settings)
+    summary = RunSummary()
+    try:
+        if settings.articles is not None:
+            outcome, per_rule = ingest_articles(run, settings.articles)
+            summary.sources.append(outcome)
+            summary.matches_per_rule.update(per_rule)
+        specs = run.feeds()
+        futures = ingest_feed.map(unmapped(run), specs)
+        for spec, future in zip(specs, futures, strict=True):
+            future.wait()
+            state = future.state
+            if state.is_completed():
+                outcome, per_rule = future.result()
+                summary.sources.append(outcome)
+                summary.matches_per_rule.update(per_rule)
+            else:
+                error = state.result(raise_on_failure=False)
+                summary.sources.append(run.source_failed(spec, error))
+        summary.composed = compose_digest(run)
+        state = deliver_outbox(run, return_state=True)
+        result = state.result(raise_on_failure=False)
+        summary.delivery = _delivery_report(run, result)
+    finally:
+        run.close()
+    for line in summary.lines():
+        logger.info(line)
+    create_markdown_artifact(
+        key="vigil-run-summary",
+        markdown="\n".join(["# vigil run", "", *(f"- {line}" for line in summary.lines())]),
+        description="What this monitor run read, matched and delivered.",
+    )
+    return summary
+
+
+def _delivery_report(run: Monitor, result: object) -> DeliveryReport:
+    if isinstance(result, DeliveryReport):
+        return result
+    if isinstance(result, DeliveryIncomplete):
+        return result.report
+    # Anything else is a bug or an outage of the store; the outbox still holds the message.
+    report = DeliveryReport(run.transport.describe())
+    report.retrying.append(f"{type(result).__name__}: {result}")
+    return report

@@ -1,0 +1,222 @@
+"""Shared fixtures: real servers on loopback (HTTP for feeds, SMTP for mail) and settings."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Prefect reads its settings at import: keep its home (database, profiles) out of ~/.prefect,
+# and give the first server time to migrate its database on a slow machine.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="vigil-tests-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.pop("PREFECT_API_URL", None)
+
+import email
+import email.policy
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+
+from vigil.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+RULES = ROOT / "rules"
+TEMPLATES = ROOT / "templates"
+SEED = EXAMPLES / "articles"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's VIGIL_* variables or ./vigil.toml."""
+    for name in list(os.environ):
+        if name.startswith("VIGIL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("VIGIL_CONFIG", str(tmp_path / "no-such-vigil.toml"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh state folder, with the shipped rules, templates, seed and demo feeds."""
+    return Settings(
+        home=tmp_path / "home",
+        rules=RULES,
+        templates=TEMPLATES,
+        articles=SEED,
+        feeds=EXAMPLES / "feeds" / "demo.yaml",
+        mail_from="vigil@example.org",
+        mail_to=["analyst@example.org"],
+        smtp_timeout=10,
+    )
+
+
+def changed(settings: Settings, **changes: object) -> Settings:
+    """A validated copy of ``settings`` with ``changes`` (model_copy would skip validation)."""
+    return Settings(**{**settings.model_dump(), **changes})
+
+
+# -- HTTP ---------------------------------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class FeedServer:
+    root: Path
+    base_url: str
+
+    def url(self, name: str) -> str:
+        return f"{self.base_url}/{name}"
+
+
+@pytest.fixture
+def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
+    """A real HTTP server on loopback serving a copy of the demo feed snapshots."""
+    root = tmp_path / "www"
+    shutil.copytree(EXAMPLES / "feeds", root)
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield FeedServer(root, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def write_feeds_file(path: Path, feeds: list[tuple[str, str]]) -> Path:
+    lines = ["feeds:"]
+    for name, url in feeds:
+        lines += [f"  - name: {name}", f"    url: {url}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# -- SMTP ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    envelope_from: str
+    recipients: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class SmtpRecorder:
+    """The aiosmtpd handler: keeps every accepted message, or answers with a chosen error."""
+
+    received: list[Received] = field(default_factory=list)
+    reject_with: str | None = None  # e.g. "550 5.7.1 rejected" or "451 4.3.0 try later"
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        if self.reject_with:
+            return self.reject_with
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _authenticator(user: str, password: str):
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        ) == (user, password)
+        # handled=False: aiosmtpd then answers "535 credentials invalid" itself.
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    recorder: SmtpRecorder
+    controller: Controller
+
+    @property
+    def received(self) -> list[Received]:
+        return self.recorder.received
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A plain SMTP server on loopback (no TLS, no AUTH)."""
+    recorder = SmtpRecorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, recorder, controller)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class TlsMaterial:
+    ca_file: Path
+    server_context: object
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> TlsMaterial:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return TlsMaterial(ca_file, context)
+
+
+SMTP_USER, SMTP_PASSWORD = "vigil", "s3cret-Pa55word-do-not-log"
+
+
+@pytest.fixture
+def starttls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
+    """STARTTLS required, AUTH required (only over TLS), a certificate from a test CA."""
+    recorder = SmtpRecorder()
+    port = free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=tls_material.server_context,
+        require_starttls=True,
+        auth_require_tls=True,
+        auth_required=True,
+        authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
+    )
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, recorder, controller)
+    finally:
+        controller.stop()

@@ -1,0 +1,69 @@
+"""A whole run without Prefect: feeds over real HTTP, rules, store, digest, Maildir."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from vigil.monitor import Monitor
+from vigil.settings import Settings
+from vigil.store.schema import feeds
+
+from .conftest import FeedServer, changed, write_feeds_file
+
+
+def test_feeds_over_http_and_a_broken_feed_does_not_stop_the_others(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    (feed_server.root / "garbage.xml").write_text("<html><body>Not a feed {", encoding="utf-8")
+    feeds_file = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [
+            ("Daily Sabah", feed_server.url("daily-sabah.rss.xml")),
+            ("Missing", feed_server.url("nope.xml")),
+            ("Garbage", feed_server.url("garbage.xml")),
+            ("Meduza", feed_server.url("meduza.rss.xml")),
+        ],
+    )
+    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    summary = monitor.run()
+    assert not summary.ok
+    assert [s.name for s in summary.failed_sources] == ["Missing", "Garbage"]
+    assert summary.new_items == 7 + 5
+    assert summary.composed.subject is not None
+    assert len(summary.delivery.sent) == 1
+    lines = "\n".join(summary.lines())
+    assert "sources: 2 read, 2 failed" in lines
+    assert "FAILED Missing: Missing: HTTP 404" in lines
+    with monitor.store.engine.connect() as conn:
+        health = {row.name: row for row in conn.execute(select(feeds))}
+    assert health["Missing"].consecutive_failures == 1 and health["Missing"].last_success is None
+    assert health["Meduza"].consecutive_failures == 0 and health["Meduza"].last_success is not None
+
+
+def test_new_items_in_a_later_run_get_their_own_digest(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feeds_file = write_feeds_file(
+        tmp_path / "feeds.yaml", [("Meduza", feed_server.url("meduza.rss.xml"))]
+    )
+    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    first = monitor.run()
+    assert first.composed.matches > 0
+    # The outlet publishes one more on-topic item.
+    path = feed_server.root / "meduza.rss.xml"
+    extra = (
+        "<item><title>Zakharova dismisses Ankara's Bayraktar assurances</title>"
+        "<link>https://meduza.io/en/news/2021/12/06/bayraktar</link>"
+        "<guid>https://meduza.io/en/news/2021/12/06/bayraktar</guid>"
+        "<description>Russia says Turkish Bayraktar TB2 deliveries to Kyiv must stop.</description>"
+        "</item>"
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("</channel>", extra + "</channel>"),
+        encoding="utf-8",
+    )
+    second = monitor.run()
+    assert second.new_items == 1
+    assert second.matches_per_rule == {"bayraktar-tb2": 1}
+    assert second.composed.matches == 1
+    assert monitor.store.message_counts() == {"sent": 2}

@@ -1,0 +1,104 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from vigil.article import Article
+from vigil.rules import Match
+from vigil.store import Store
+
+
+def _match(article: Article) -> list[Match]:
+    if "drone" not in article.body:
+        return []
+    return [Match("drones", article.body, ((0, 5),), ("drone",), ("TUR",), 1.0)]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path / 'state' / 'vigil.db'}")
+
+
+def _articles() -> list[Article]:
+    return [
+        Article(title="A", body="drone sales", outlet="X", guid="g-1"),
+        Article(title="B", body="weather", outlet="X", link="https://e.org/b?utm_source=rss"),
+        Article(title="C", body="drone strike", outlet="Y"),
+    ]
+
+
+def test_ingest_returns_only_new_articles_across_runs(store: Store) -> None:
+    first = store.ingest(_articles(), _match)
+    assert [a.title for _, a, _ in first] == ["A", "B", "C"]
+    # The same articles again (the link now without tracking): nothing is new.
+    again = [
+        *_articles()[:1],
+        Article(title="B", body="weather", outlet="X", link="https://e.org/b"),
+        _articles()[2],
+    ]
+    assert store.ingest(again, _match) == []
+    assert store.counts()["items"] == 3
+    assert store.counts()["matches"] == 2
+
+
+def test_bare_guids_are_scoped_to_their_outlet(store: Store) -> None:
+    same_guid = [
+        Article(title="A", body="x", outlet="One", guid="1"),
+        Article(title="B", body="y", outlet="Two", guid="1"),
+    ]
+    assert len(store.ingest(same_guid, _match)) == 2
+
+
+def test_an_article_and_its_matches_are_stored_together(store: Store) -> None:
+    def broken(article: Article) -> list[Match]:
+        if article.title == "C":
+            raise RuntimeError("matcher crashed")
+        return _match(article)
+
+    with pytest.raises(RuntimeError):
+        store.ingest(_articles(), broken)
+    # Nothing of the failed batch was kept: a retry sees every article as new and matches it.
+    assert store.counts()["items"] == 0
+    assert len(store.ingest(_articles(), _match)) == 3
+
+
+def _enqueue(store: Store, match_ids: list[int], message_id: str = "<m1@test>") -> int | None:
+    return store.enqueue_message(
+        message_id=message_id,
+        recipients=["a@example.org"],
+        subject="s",
+        raw=b"Subject: s\r\n\r\nbody",
+        match_ids=match_ids,
+        created_at=datetime.now(UTC),
+    )
+
+
+def test_a_match_is_claimed_by_one_message_only(store: Store) -> None:
+    store.ingest(_articles(), _match)
+    ids = [m.id for m in store.undelivered_matches()]
+    assert len(ids) == 2
+    assert _enqueue(store, ids) is not None
+    assert store.undelivered_matches() == []
+    # A concurrent run that composed from the same matches loses, and stores nothing.
+    assert _enqueue(store, ids, "<m2@test>") is None
+    assert store.message_counts() == {"pending": 1}
+
+
+def test_failed_delivery_backs_off_and_permanent_failure_stops(store: Store) -> None:
+    store.ingest(_articles(), _match)
+    pk = _enqueue(store, [m.id for m in store.undelivered_matches()])
+    assert pk is not None
+    retry_at = store.mark_failed(pk, "451 try later", permanent=False)
+    assert retry_at is not None and retry_at > datetime.now(UTC)
+    assert store.due_messages() == []
+    assert [m.id for m in store.due_messages(retry_at + timedelta(seconds=1))] == [pk]
+    assert store.mark_failed(pk, "550 no", permanent=True) is None
+    assert store.due_messages(datetime.now(UTC) + timedelta(days=365)) == []
+    assert store.message_counts() == {"failed": 1}
+
+
+def test_dates_come_back_aware_utc(store: Store) -> None:
+    when = datetime(2021, 11, 29, 13, 42, tzinfo=UTC)
+    store.ingest([Article(title="T", body="drone", outlet="X", published=when)], _match)
+    (match,) = store.undelivered_matches()
+    assert match.published == when and match.published.tzinfo is not None

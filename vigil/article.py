@@ -1,0 +1,67 @@
+"""The one data type every stage shares: an article, whatever source it came from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from vigil.text import normalise_text
+
+# Query parameters that identify a click, not a document; dropping them makes one story one id.
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as vigil sees it: text already normalised (NFC, plain spaces)."""
+
+    title: str
+    body: str
+    outlet: str
+    link: str | None = None
+    guid: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    # True when the source gave no date and ``published`` is the time vigil first saw it.
+    date_missing: bool = False
+    tags: tuple[str, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", normalise_text(self.title).strip())
+        object.__setattr__(self, "body", normalise_text(self.body).strip())
+
+    @property
+    def canonical_id(self) -> str:
+        """Stable across runs: GUID, else the cleaned link, else a hash of the content."""
+        if self.guid and self.guid.strip():
+            guid = self.guid.strip()
+            if "://" in guid or guid.startswith(("tag:", "urn:")):
+                return "guid:" + guid
+            # A bare GUID ("1234") is only unique within its outlet.
+            return f"guid:{self.outlet}:{guid}"
+        if self.link:
+            return "link:" + canonical_link(self.link)
+        digest = hashlib.sha256(f"{self.title}\n{self.body}".encode()).hexdigest()
+        return "sha256:" + digest[:32]
+
+    @property
+    def text(self) -> str:
+        """Title and body as one text, the title as its first paragraph."""
+        return f"{self.title}\n\n{self.body}" if self.body else self.title
+
+
+def canonical_link(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no tracking parameters, sorted query."""
+    parts = urlsplit(url.strip())
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMS
+    )
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))

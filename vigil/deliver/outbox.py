@@ -1,0 +1,62 @@
+"""Drain the outbox: send what is due, record each outcome. Never loses, never sends twice.
+
+A message is marked sent only after the transport accepted it; a crash in between resends the
+same bytes with the same Message-ID next time (and the Maildir transport skips it outright).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from vigil.errors import DeliveryError
+from vigil.store.repo import OutboxMessage, Store
+
+FAR_FUTURE = timedelta(days=365 * 100)
+
+
+class Transport(Protocol):
+    def describe(self) -> str: ...
+
+    def send_all(self, batch: list[OutboxMessage]) -> dict[int, DeliveryError | None]: ...
+
+
+@dataclass
+class DeliveryReport:
+    destination: str
+    sent: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.retrying and not self.failed
+
+
+def deliver_due(
+    store: Store, transport: Transport, *, ignore_backoff: bool = False
+) -> DeliveryReport:
+    """Send every due outbox message through ``transport`` and record the outcomes.
+
+    ``ignore_backoff`` also sends pending messages whose next attempt is not due yet: for an
+    in-run retry right after a temporary failure.
+    """
+    report = DeliveryReport(transport.describe())
+    batch = store.due_messages(None if not ignore_backoff else datetime.now(UTC) + FAR_FUTURE)
+    if not batch:
+        return report
+    results = transport.send_all(batch)
+    for message in batch:
+        error = results.get(message.id, DeliveryError("no result from transport"))
+        if error is None:
+            store.mark_sent(message.id, transport.describe())
+            report.sent.append(message.subject)
+            continue
+        retry_at = store.mark_failed(message.id, str(error), permanent=error.permanent)
+        line = f"{message.message_id}: {error}"
+        if retry_at is None:
+            report.failed.append(line)
+        else:
+            report.retrying.append(f"{line} (next attempt {retry_at:%Y-%m-%d %H:%M} UTC)")
+    return report

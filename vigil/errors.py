@@ -1,0 +1,29 @@
+"""Exceptions a user can act on: each names the file (and line) and what is wrong."""
+
+
+class VigilError(Exception):
+    """Base of every error vigil reports to a user without a traceback."""
+
+
+class ConfigError(VigilError):
+    """Settings or a file they point to are unusable."""
+
+
+class SourceError(VigilError):
+    """An article file or a feed could not be read or parsed."""
+
+
+class FileFormatError(VigilError):
+    """A rules, actors or feeds file is malformed; ``problems`` lists each with file and line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class DeliveryError(VigilError):
+    """A message could not be delivered; ``permanent`` says whether retrying can help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(message)

@@ -1,0 +1,202 @@
+"""The steps of one monitoring run, as plain Python.
+
+``flows/monitor.py`` runs these steps as Prefect tasks (a task per feed); :meth:`Monitor.run`
+runs them in sequence for tests, benchmarks and embedding without Prefect.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vigil.article import Article
+from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
+from vigil.deliver.outbox import Transport
+from vigil.digest import DigestRenderer, build_digest
+from vigil.errors import VigilError
+from vigil.rules import Matcher, RuleSet, load_ruleset
+from vigil.settings import Settings
+from vigil.sources import FeedSpec, fetch_feed, load_feeds_file, parse_feed, read_article_folder
+from vigil.store import Store
+
+
+@dataclass
+class SourceOutcome:
+    """How one source (a feed or an article folder) went."""
+
+    name: str
+    articles: int = 0
+    new_items: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Composed:
+    """The digest put in the outbox, if there was anything to say."""
+
+    subject: str | None = None
+    message_id: str | None = None
+    matches: int = 0
+
+
+@dataclass
+class RunSummary:
+    sources: list[SourceOutcome] = field(default_factory=list)
+    matches_per_rule: Counter[str] = field(default_factory=Counter)
+    composed: Composed = field(default_factory=Composed)
+    delivery: DeliveryReport | None = None
+
+    @property
+    def new_items(self) -> int:
+        return sum(source.new_items for source in self.sources)
+
+    @property
+    def failed_sources(self) -> list[SourceOutcome]:
+        return [source for source in self.sources if not source.ok]
+
+    @property
+    def ok(self) -> bool:
+        """False when any source failed or any message could not be delivered."""
+        return not self.failed_sources and (self.delivery is None or self.delivery.ok)
+
+    def lines(self) -> list[str]:
+        """The run summary as log lines, for people and for grep."""
+        ok = len(self.sources) - len(self.failed_sources)
+        lines = [f"sources: {ok} read, {len(self.failed_sources)} failed"]
+        for source in self.sources:
+            if source.error:
+                lines.append(f"  FAILED {source.name}: {source.error}")
+            elif source.warning:
+                lines.append(f"  warning {source.name}: {source.warning}")
+        lines.append(f"new items: {self.new_items}")
+        if self.matches_per_rule:
+            per_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(self.matches_per_rule.items()))
+            lines.append(f"new matches: {sum(self.matches_per_rule.values())} ({per_rule})")
+        else:
+            lines.append("new matches: 0")
+        if self.composed.subject:
+            lines.append(f"digest: {self.composed.subject}")
+        else:
+            lines.append("digest: nothing new to send")
+        if self.delivery:
+            for subject in self.delivery.sent:
+                lines.append(f"delivered to {self.delivery.destination}: {subject}")
+            lines.extend(f"delivery will be retried: {line}" for line in self.delivery.retrying)
+            lines.extend(f"delivery FAILED: {line}" for line in self.delivery.failed)
+        return lines
+
+
+def make_transport(settings: Settings) -> Transport:
+    """SMTP when ``VIGIL_SMTP_HOST`` is set, else the Maildir at ``$VIGIL_HOME/outbox``."""
+    if settings.smtp_host:
+        return SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.port,
+            tls=settings.smtp_tls.value,
+            username=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
+        )
+    return MaildirTransport(settings.outbox)
+
+
+class Monitor:
+    """One configured monitor: settings, compiled rules, store, templates and transport."""
+
+    def __init__(self, settings: Settings, *, ruleset: RuleSet | None = None) -> None:
+        self.settings = settings
+        self.ruleset = ruleset or load_ruleset(settings.rules)
+        self.matcher = Matcher(self.ruleset)
+        self.renderer = DigestRenderer(settings.templates)
+        self.store = Store(settings.store_url)
+        self.transport = make_transport(settings)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def feeds(self, feeds_file: Path | None = None) -> list[FeedSpec]:
+        return load_feeds_file(feeds_file or self.settings.feeds)
+
+    # -- steps -------------------------------------------------------------------------
+
+    def read_feed(self, spec: FeedSpec) -> tuple[list[Article], str | None]:
+        """Fetch and parse one feed; raises SourceError (the flow retries it)."""
+        result = parse_feed(fetch_feed(spec, timeout=self.settings.feed_timeout), spec)
+        return result.articles, result.warning
+
+    def ingest(
+        self, name: str, articles: Sequence[Article], *, url: str | None = None
+    ) -> tuple[SourceOutcome, Counter[str]]:
+        """Store new articles and their matches; already-seen articles are skipped entirely."""
+        new = self.store.ingest(articles, self.matcher.match)
+        if url is not None:
+            self.store.record_feed_attempt(name, url, None)
+        per_rule = Counter(match.rule_id for _, _, found in new for match in found)
+        return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
+
+    def source_failed(self, spec: FeedSpec, error: BaseException) -> SourceOutcome:
+        """Record a feed that could not be read; the run goes on with the others."""
+        message = (
+            str(error) if isinstance(error, VigilError) else f"{type(error).__name__}: {error}"
+        )
+        self.store.record_feed_attempt(spec.name, spec.url, message)
+        return SourceOutcome(spec.name, error=message)
+
+    def compose(self) -> Composed:
+        """Put one digest of every undelivered match in the outbox (nothing when none)."""
+        pending = self.store.undelivered_matches()
+        digest = build_digest(pending, self.ruleset, datetime.now(UTC))
+        if digest is None:
+            return Composed()
+        recipients = list(self.settings.mail_to)
+        email = self.renderer.compose(digest, sender=self.settings.mail_from, recipients=recipients)
+        message_id = str(email["Message-ID"])
+        stored = self.store.enqueue_message(
+            message_id=message_id,
+            recipients=recipients,
+            subject=digest.subject,
+            raw=email.as_bytes(),
+            match_ids=digest.match_ids,
+            created_at=digest.generated_at,
+        )
+        if stored is None:  # a concurrent run claimed these matches first
+            return Composed()
+        return Composed(digest.subject, message_id, digest.match_count)
+
+    def deliver(self, *, ignore_backoff: bool = False) -> DeliveryReport:
+        """Send what the outbox holds; failures stay pending (temporary) or failed (permanent)."""
+        return deliver_due(self.store, self.transport, ignore_backoff=ignore_backoff)
+
+    # -- the whole run, without Prefect ------------------------------------------------
+
+    def run(self, *, feeds_file: Path | None = None, articles: Path | None = None) -> RunSummary:
+        summary = RunSummary()
+        folder = articles if articles is not None else self.settings.articles
+        if folder is not None:
+            self._add(summary, *self.ingest(folder.name, read_article_folder(folder)))
+        for spec in self.feeds(feeds_file):
+            try:
+                items, warning = self.read_feed(spec)
+            except VigilError as exc:
+                summary.sources.append(self.source_failed(spec, exc))
+                continue
+            outcome, per_rule = self.ingest(spec.name, items, url=spec.url)
+            outcome.warning = warning
+            self._add(summary, outcome, per_rule)
+        summary.composed = self.compose()
+        summary.delivery = self.deliver()
+        return summary
+
+    @staticmethod
+    def _add(summary: RunSummary, outcome: SourceOutcome, per_rule: Counter[str]) -> None:
+        summary.sources.append(outcome)
+        summary.matches_per_rule.update(per_rule)

@@ -1,0 +1,107 @@
+"""Configuration from ``VIGIL_*`` environment variables and an optional ``vigil.toml``.
+
+Precedence: environment, then the TOML file (``$VIGIL_CONFIG``, else ``./vigil.toml``), then
+defaults. Secrets are SecretStr so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from vigil.paths import bundled
+
+
+class SmtpTls(StrEnum):
+    STARTTLS = "starttls"
+    IMPLICIT = "implicit"
+    NONE = "none"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="forbid")
+
+    home: Path = Field(Path(".vigil"), description="State folder: database and Maildir outbox.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the store; default sqlite:///$VIGIL_HOME/vigil.db."
+    )
+    rules: Path = Field(default_factory=lambda: bundled("rules"), description="Rules folder.")
+    feeds: Path = Field(
+        default_factory=lambda: bundled("examples/feeds/demo.yaml"), description="Feeds file."
+    )
+    articles: Path | None = Field(
+        default_factory=lambda: bundled("examples/articles"),
+        description="Folder of plain-text articles ('' for none).",
+    )
+    templates: Path = Field(
+        default_factory=lambda: bundled("templates"), description="Jinja2 templates folder."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server; unset means Maildir delivery.")
+    smtp_port: int | None = Field(None, description="Default 587 (starttls), 465, or 25.")
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: SmtpTls = SmtpTls.STARTTLS
+    smtp_timeout: float = Field(30.0, gt=0)
+    smtp_ca_file: Path | None = Field(None, description="Extra CA bundle to trust for TLS.")
+    mail_from: str = "vigil@localhost"
+    mail_to: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["analyst@localhost"])
+    feed_timeout: float = Field(20.0, gt=0)
+
+    @field_validator("mail_to", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("articles", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _needs_recipients(self) -> Settings:
+        if not self.mail_to:
+            raise ValueError("VIGIL_MAIL_TO needs at least one address")
+        return self
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'vigil.db').resolve()}"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def port(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {SmtpTls.STARTTLS: 587, SmtpTls.IMPLICIT: 465, SmtpTls.NONE: 25}[self.smtp_tls]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("VIGIL_CONFIG", "vigil.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )

@@ -1,0 +1,157 @@
+"""RSS and Atom feeds: the feeds file, fetching the bytes, and parsing them into Articles.
+
+Fetching and parsing are separate so a snapshot on disk, an HTTP response and a test fixture all
+go through the same parser, and the parser never touches the network itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vigil import __version__
+from vigil.article import Article
+from vigil.errors import FileFormatError, SourceError
+from vigil.text import html_to_text
+from vigil.yamlfile import load_yaml, validate
+
+USER_AGENT = f"vigil/{__version__} (news monitor; feedparser)"
+MAX_FEED_BYTES = 10 * 1024 * 1024
+
+
+class FeedSpec(BaseModel):
+    """One entry of a feeds file. ``url`` is http(s) or a path relative to the feeds file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    tags: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        if "://" in url and not url.startswith(("http://", "https://", "file://")):
+            raise ValueError("must be an http(s) URL or a local path")
+        return url
+
+    @property
+    def is_remote(self) -> bool:
+        return self.url.startswith(("http://", "https://"))
+
+
+class _FeedsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    feeds: list[FeedSpec]
+
+
+def load_feeds_file(path: Path) -> list[FeedSpec]:
+    """Read a feeds file; local paths in it are resolved against the file's folder."""
+    document = load_yaml(path)
+    if not isinstance(document, dict):
+        raise FileFormatError([f"{path}:1: a feeds file is a mapping with a 'feeds:' list"])
+    specs = validate(_FeedsFile, document, path).feeds
+    names = [spec.name for spec in specs]
+    if duplicates := sorted({name for name in names if names.count(name) > 1}):
+        raise FileFormatError([f"{path}: feed names must be unique: {', '.join(duplicates)}"])
+    return [
+        spec
+        if spec.is_remote
+        else spec.model_copy(update={"url": str(_local_path(spec.url, path.parent))})
+        for spec in specs
+    ]
+
+
+def _local_path(url: str, base: Path) -> Path:
+    raw = Path(url.removeprefix("file://"))
+    return raw if raw.is_absolute() else (base / raw).resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """What one feed gave: its articles, and the parser's complaint if the XML was not clean."""
+
+    feed: FeedSpec
+    articles: list[Article] = field(default_factory=list)
+    warning: str | None = None
+
+
+def fetch_feed(spec: FeedSpec, *, timeout: float = 20.0) -> bytes:
+    """The feed's raw bytes, from disk or over HTTP. Raises SourceError with the reason."""
+    if not spec.is_remote:
+        path = Path(spec.url)
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"{spec.name}: cannot read {path}: {exc.strerror}") from exc
+    try:
+        with (
+            httpx.Client(
+                timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+            ) as client,
+            client.stream("GET", spec.url) as response,
+        ):
+            response.raise_for_status()
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_FEED_BYTES:
+                    raise SourceError(f"{spec.name}: response larger than {MAX_FEED_BYTES} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPStatusError as exc:
+        raise SourceError(f"{spec.name}: HTTP {exc.response.status_code} from {spec.url}") from exc
+    except httpx.HTTPError as exc:
+        raise SourceError(f"{spec.name}: {type(exc).__name__} fetching {spec.url}: {exc}") from exc
+
+
+def parse_feed(data: bytes, spec: FeedSpec, *, now: datetime | None = None) -> FeedResult:
+    """Parse feed bytes. A feed that is not XML at all is an error; a sloppy one is a warning."""
+    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)
+    entries = parsed.get("entries", [])
+    warning = None
+    if parsed.get("bozo"):
+        problem = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+        if not entries and not parsed.get("version"):
+            raise SourceError(f"{spec.name}: not a feed ({problem})")
+        warning = problem
+    seen_at = now or datetime.now(UTC)
+    articles = [_article_from_entry(entry, spec, seen_at) for entry in entries]
+    return FeedResult(spec, [a for a in articles if a.title or a.body], warning)
+
+
+def _article_from_entry(entry: Any, spec: FeedSpec, seen_at: datetime) -> Article:
+    published = _entry_date(entry)
+    return Article(
+        title=html_to_text(entry.get("title", "")),
+        body=_entry_body(entry),
+        outlet=spec.name,
+        link=entry.get("link") or None,
+        guid=entry.get("id") or None,
+        author=entry.get("author") or None,
+        published=published or seen_at,
+        date_missing=published is None,
+        tags=tuple(spec.tags) + tuple(t["term"] for t in entry.get("tags", []) if t.get("term")),
+    )
+
+
+def _entry_body(entry: Any) -> str:
+    # Full content beats the summary when a feed carries both.
+    contents = entry.get("content") or []
+    html = max((c.get("value", "") for c in contents), key=len, default="")
+    return html_to_text(html or entry.get("summary", ""))
+
+
+def _entry_date(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    return None

@@ -1,0 +1,63 @@
+"""Plain-text article files: ``Title / Author`` on line 1, then the body.
+
+A trailing ``Reporter's code: N`` line is metadata, not content, so it never reaches the matcher.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vigil.article import Article
+from vigil.errors import SourceError
+from vigil.text import normalise_text
+
+_METADATA_LINE = re.compile(r"^\s*(?P<key>Reporter['’]s code)\s*:\s*(?P<value>.*?)\s*$", re.I)
+
+
+def parse_article_text(text: str, *, outlet: str, name: str = "<text>") -> Article:
+    """Build an Article from the plain-text format; ``name`` is used in error messages."""
+    lines = normalise_text(text).split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        raise SourceError(f"{name}: empty article file")
+    title, author = _split_title_line(lines[0])
+    metadata: dict[str, str] = {}
+    body_lines = lines[1:]
+    while body_lines and not body_lines[-1].strip():
+        body_lines.pop()
+    if body_lines and (meta := _METADATA_LINE.match(body_lines[-1])):
+        metadata["reporter_code"] = meta.group("value")
+        body_lines.pop()
+    body = "\n".join(line.strip() for line in body_lines).strip()
+    if not title:
+        raise SourceError(f"{name}:1: the first line must hold the title ('Title / Author')")
+    return Article(title=title, body=body, outlet=outlet, author=author, metadata=metadata)
+
+
+def _split_title_line(line: str) -> tuple[str, str | None]:
+    # The author follows the last " / ": titles may contain slashes themselves ("TB2 / Akıncı").
+    title, sep, author = line.strip().rpartition(" / ")
+    if not sep:
+        return line.strip(), None
+    return title.strip(), author.strip() or None
+
+
+def read_article_folder(folder: Path, *, outlet: str | None = None) -> list[Article]:
+    """Every ``*.txt`` file of ``folder``, sorted by name; dated by the file's modification time."""
+    if not folder.is_dir():
+        raise SourceError(f"{folder}: not a folder of article files")
+    articles = []
+    for path in sorted(folder.glob("*.txt")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        article = parse_article_text(text, outlet=outlet or folder.name, name=str(path))
+        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        # The format carries no date: the file's time stands in, flagged as such.
+        articles.append(replace(article, published=modified, date_missing=True))
+    return articles

@@ -1,0 +1,324 @@
+"""Store: every read and write vigil makes, as methods with plain-Python inputs and outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from vigil.article import Article
+from vigil.rules.matcher import Match, highlight_segments
+from vigil.store.schema import deliveries, feeds, items, matches, messages, metadata
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMatch:
+    """A match joined with its item: everything a digest shows about it."""
+
+    id: int
+    rule_id: str
+    evidence: str
+    highlights: tuple[tuple[int, int], ...]
+    terms: tuple[str, ...]
+    actors: tuple[str, ...]
+    score: float
+    item_id: int
+    title: str
+    outlet: str
+    link: str | None
+    published: datetime | None
+    date_missing: bool
+
+    def evidence_segments(self) -> list[tuple[str, bool]]:
+        return highlight_segments(self.evidence, self.highlights)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    message_id: str
+    recipients: tuple[str, ...]
+    subject: str
+    raw: bytes
+    attempts: int
+    created_at: datetime
+
+
+class Store:
+    """Open with a SQLAlchemy URL; the schema is created on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- items and matches ---------------------------------------------------------------
+
+    def ingest(
+        self, articles: Iterable[Article], match: Callable[[Article], Sequence[Match]]
+    ) -> list[tuple[int, Article, Sequence[Match]]]:
+        """Store articles not seen before together with their matches, in one transaction.
+
+        Returns only the new articles. An article and its matches are stored together or not at
+        all, so a crash or a retry never leaves a seen-but-unmatched item behind; an article a
+        concurrent run inserted first is skipped (the database's unique key decides).
+        """
+        new: list[tuple[int, Article, Sequence[Match]]] = []
+        now = _now()
+        with self.engine.begin() as conn:
+            for article in articles:
+                statement = _insert_ignoring_conflicts(
+                    conn.dialect.name, items, _item_row(article, now)
+                ).returning(items.c.id)
+                item_id = conn.execute(statement).scalar_one_or_none()
+                if item_id is None:
+                    continue
+                found = match(article)
+                if found:
+                    conn.execute(matches.insert(), [_match_row(item_id, m, now) for m in found])
+                new.append((item_id, article, found))
+        return new
+
+    def undelivered_matches(self) -> list[StoredMatch]:
+        """Matches no message has claimed yet, oldest item first."""
+        claimed = select(deliveries.c.match_id)
+        query = (
+            select(
+                matches,
+                items.c.title,
+                items.c.outlet,
+                items.c.link,
+                items.c.published,
+                items.c.date_missing,
+            )
+            .join(items, items.c.id == matches.c.item_id)
+            .where(matches.c.id.not_in(claimed))
+            .order_by(items.c.published, matches.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_stored_match(row._mapping) for row in conn.execute(query)]
+
+    # -- outbox ------------------------------------------------------------------------
+
+    def enqueue_message(
+        self,
+        *,
+        message_id: str,
+        recipients: Sequence[str],
+        subject: str,
+        raw: bytes,
+        match_ids: Sequence[int],
+        created_at: datetime,
+    ) -> int | None:
+        """Store a composed message and claim its matches in one transaction.
+
+        Returns None, storing nothing, when another run claimed any of the matches first.
+        """
+        try:
+            with self.engine.begin() as conn:
+                pk = conn.execute(
+                    messages.insert()
+                    .values(
+                        message_id=message_id,
+                        recipients=list(recipients),
+                        subject=subject,
+                        raw=raw,
+                        status="pending",
+                        attempts=0,
+                        created_at=created_at,
+                        next_attempt_at=created_at,
+                    )
+                    .returning(messages.c.id)
+                ).scalar_one()
+                conn.execute(
+                    deliveries.insert(), [{"message_pk": pk, "match_id": m} for m in match_ids]
+                )
+                return pk
+        except IntegrityError:
+            return None
+
+    def due_messages(self, now: datetime | None = None) -> list[OutboxMessage]:
+        """Pending messages whose next attempt is due, oldest first."""
+        query = (
+            select(messages)
+            .where(messages.c.status == "pending", messages.c.next_attempt_at <= (now or _now()))
+            .order_by(messages.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                OutboxMessage(
+                    id=row.id,
+                    message_id=row.message_id,
+                    recipients=tuple(row.recipients),
+                    subject=row.subject,
+                    raw=row.raw,
+                    attempts=row.attempts,
+                    created_at=row.created_at,
+                )
+                for row in conn.execute(query)
+            ]
+
+    def mark_sent(self, pk: int, destination: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == pk)
+                .values(
+                    status="sent",
+                    sent_at=_now(),
+                    destination=destination,
+                    attempts=messages.c.attempts + 1,
+                    last_error=None,
+                )
+            )
+
+    def mark_failed(self, pk: int, error: str, *, permanent: bool) -> datetime | None:
+        """Record a failed attempt; a temporary failure is retried later with backoff.
+
+        Returns when the next attempt is due, or None for a permanent failure.
+        """
+        with self.engine.begin() as conn:
+            attempts = conn.execute(
+                select(messages.c.attempts).where(messages.c.id == pk)
+            ).scalar_one()
+            retry_at = None if permanent else _now() + retry_delay(attempts + 1)
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == pk)
+                .values(
+                    status="failed" if permanent else "pending",
+                    attempts=attempts + 1,
+                    last_error=error[:2000],
+                    next_attempt_at=retry_at or _now(),
+                )
+            )
+        return retry_at
+
+    def message_counts(self) -> dict[str, int]:
+        query = select(messages.c.status, func.count()).group_by(messages.c.status)
+        with self.engine.connect() as conn:
+            return {status: count for status, count in conn.execute(query)}
+
+    # -- feed health ---------------------------------------------------------------------
+
+    def record_feed_attempt(self, name: str, url: str, error: str | None) -> None:
+        """Remember the outcome of one fetch of a feed, for health reports and backoff."""
+        now = _now()
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                select(feeds.c.consecutive_failures).where(feeds.c.name == name)
+            ).scalar_one_or_none()
+            failures = 0 if error is None else (current or 0) + 1
+            values: dict[str, Any] = {
+                "url": url,
+                "last_attempt": now,
+                "consecutive_failures": failures,
+                "last_error": error,
+            }
+            if error is None:
+                values["last_success"] = now
+            if current is None:
+                conn.execute(feeds.insert().values(name=name, **values))
+            else:
+                conn.execute(update(feeds).where(feeds.c.name == name).values(**values))
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables, for summaries and health output."""
+        with self.engine.connect() as conn:
+            return {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (items, matches, messages, feeds)
+            }
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff for delivery: 1, 2, 4 … minutes, at most six hours."""
+    return timedelta(minutes=min(2 ** max(attempt - 1, 0), 360))
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets a reader (vigil feeds, a digest preview) work while a run writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _insert_ignoring_conflicts(dialect: str, table: Any, row: dict[str, Any]) -> Any:
+    if dialect == "sqlite":
+        return sqlite.insert(table).values(**row).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(**row).on_conflict_do_nothing()
+    raise NotImplementedError(f"vigil supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _item_row(article: Article, seen: datetime) -> dict[str, Any]:
+    return {
+        "canonical_id": article.canonical_id,
+        "outlet": article.outlet,
+        "title": article.title,
+        "body": article.body,
+        "link": article.link,
+        "author": article.author,
+        "published": article.published,
+        "date_missing": article.date_missing,
+        "tags": list(article.tags),
+        "first_seen": seen,
+    }
+
+
+def _match_row(item_id: int, match: Match, when: datetime) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "rule_id": match.rule_id,
+        "evidence": match.evidence,
+        "highlights": [list(span) for span in match.highlights],
+        "terms": list(match.terms),
+        "actors": list(match.actors),
+        "score": match.score,
+        "matched_at": when,
+    }
+
+
+def _stored_match(row: Any) -> StoredMatch:
+    return StoredMatch(
+        id=row["id"],
+        rule_id=row["rule_id"],
+        evidence=row["evidence"],
+        highlights=tuple(tuple(span) for span in row["highlights"]),
+        terms=tuple(row["terms"]),
+        actors=tuple(row["actors"]),
+        score=row["score"],
+        item_id=row["item_id"],
+        title=row["title"],
+        outlet=row["outlet"],
+        link=row["link"],
+        published=row["published"],
+        date_missing=row["date_missing"],
+    )

@@ -1,0 +1,124 @@
+"""Tables. Portable across SQLite (the default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every back end (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # GUID, else cleaned link, else content hash: what makes an article "already seen".
+    Column("canonical_id", String(1024), nullable=False, unique=True),
+    Column("outlet", String(255), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", Text),
+    Column("author", Text),
+    Column("published", UTCDateTime()),
+    Column("date_missing", Boolean, nullable=False, default=False),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("first_seen", UTCDateTime(), nullable=False),
+)
+Index("ix_items_first_seen", items.c.first_seen)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", String(255), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("highlights", JSON, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("actors", JSON, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("matched_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("item_id", "rule_id", name="uq_matches_item_rule"),
+)
+Index("ix_matches_rule", matches.c.rule_id)
+
+# The outbox: a message is stored, with its final bytes and Message-ID, before it is sent.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(255), nullable=False, unique=True),
+    Column("recipients", JSON, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("destination", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+)
+Index("ix_messages_status_next", messages.c.status, messages.c.next_attempt_at)
+
+# Which matches a message carries. A match is claimed by exactly one message.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("message_pk", Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "match_id",
+        Integer,
+        ForeignKey("matches.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("last_attempt", UTCDateTime()),
+    Column("last_success", UTCDateTime()),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+)
