@@ -220,3 +220,25 @@ def starttls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
         yield SmtpServer("127.0.0.1", port, recorder, controller)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def implicit_tls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
+    """TLS from the first byte (port 465 style), AUTH required."""
+    recorder = SmtpRecorder()
+    port = free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=tls_material.server_context,
+        auth_required=True,
+        # aiosmtpd only counts STARTTLS as TLS; here the whole connection is TLS already.
+        auth_require_tls=False,
+        authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
+    )
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, recorder, controller)
+    finally:
+        controller.stop()

@@ -102,6 +102,24 @@ def test_smtp_with_starttls_and_auth(
     assert SMTP_PASSWORD not in repr(monitor.transport)
 
 
+def test_smtp_with_implicit_tls_and_auth(
+    settings: Settings, implicit_tls_smtp_server: SmtpServer, tls_material: TlsMaterial
+) -> None:
+    monitor = Monitor(
+        _smtp_settings(
+            settings,
+            implicit_tls_smtp_server,
+            smtp_tls="implicit",
+            smtp_user=SMTP_USER,
+            smtp_password=SMTP_PASSWORD,
+            smtp_ca_file=tls_material.ca_file,
+        )
+    )
+    assert monitor.run().ok
+    (received,) = implicit_tls_smtp_server.received
+    assert received.message["Subject"].startswith("vigil: 15 matches")
+
+
 def test_wrong_password_is_retried_later_and_not_logged(
     settings: Settings, starttls_smtp_server: SmtpServer, tls_material: TlsMaterial
 ) -> None:
