@@ -93,18 +93,25 @@ def run(
     except VigilError as exc:
         raise _fail_unusable(exc) from None
 
-    started = time.perf_counter()
-    from vigil.prefect_env import quiet_prefect
+    from vigil.prefect_env import quiet_prefect, unreachable_api
 
+    if problem := unreachable_api():
+        err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE)
+    started = time.perf_counter()
     with quiet_prefect():
         from flows.monitor import monitor
 
-        state = monitor(
-            feeds=str(settings.feeds),
-            rules=str(settings.rules),
-            articles="" if settings.articles is None else str(settings.articles),
-            return_state=True,
-        )
+        try:
+            state = monitor(
+                feeds=str(settings.feeds),
+                rules=str(settings.rules),
+                articles="" if settings.articles is None else str(settings.articles),
+                return_state=True,
+            )
+        except Exception as exc:  # Prefect itself failed: say so, without a traceback
+            err.print(f"vigil: Prefect could not run the flow: {type(exc).__name__}: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):
         err.print(f"vigil: the run failed: {type(summary).__name__}: {summary}", markup=False)
