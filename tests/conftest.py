@@ -12,6 +12,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.pop("PREFECT_API_URL", None)
 
+import contextlib
 import email
 import email.policy
 import functools
@@ -163,17 +164,23 @@ class SmtpServer:
         return self.recorder.received
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """A plain SMTP server on loopback (no TLS, no AUTH)."""
+@contextlib.contextmanager
+def _running_smtp(**options: object) -> Iterator[SmtpServer]:
     recorder = SmtpRecorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", port, recorder, controller)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A plain SMTP server on loopback (no TLS, no AUTH)."""
+    with _running_smtp() as server:
+        yield server
 
 
 @dataclass
@@ -203,42 +210,24 @@ SMTP_USER, SMTP_PASSWORD = "vigil", "s3cret-Pa55word-do-not-log"
 @pytest.fixture
 def starttls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
     """STARTTLS required, AUTH required (only over TLS), a certificate from a test CA."""
-    recorder = SmtpRecorder()
-    port = free_port()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
+    with _running_smtp(
         tls_context=tls_material.server_context,
         require_starttls=True,
         auth_require_tls=True,
         auth_required=True,
         authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
-    )
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, recorder, controller)
-    finally:
-        controller.stop()
+    ) as server:
+        yield server
 
 
 @pytest.fixture
 def implicit_tls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
     """TLS from the first byte (port 465 style), AUTH required."""
-    recorder = SmtpRecorder()
-    port = free_port()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
+    with _running_smtp(
         ssl_context=tls_material.server_context,
         auth_required=True,
         # aiosmtpd only counts STARTTLS as TLS; here the whole connection is TLS already.
         auth_require_tls=False,
         authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
-    )
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, recorder, controller)
-    finally:
-        controller.stop()
+    ) as server:
+        yield server

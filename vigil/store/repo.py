@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from vigil.article import Article
-from vigil.rules.matcher import Match, highlight_segments
+from vigil.rules.matcher import Match
 from vigil.store.schema import deliveries, feeds, items, matches, messages, metadata
 
 
@@ -23,25 +23,16 @@ def _now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredMatch:
-    """A match joined with its item: everything a digest shows about it."""
+class StoredMatch(Match):
+    """A stored match joined with its item: everything a digest shows about it."""
 
     id: int
-    rule_id: str
-    evidence: str
-    highlights: tuple[tuple[int, int], ...]
-    terms: tuple[str, ...]
-    actors: tuple[str, ...]
-    score: float
     item_id: int
     title: str
     outlet: str
     link: str | None
     published: datetime | None
     date_missing: bool
-
-    def evidence_segments(self) -> list[tuple[str, bool]]:
-        return highlight_segments(self.evidence, self.highlights)
 
 
 @dataclass(frozen=True, slots=True)
