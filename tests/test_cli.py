@@ -14,18 +14,32 @@ runner = CliRunner()
 def test_rules_check_lists_valid_rules() -> None:
     result = runner.invoke(app, ["rules", "check", "--rules", str(RULES)])
     assert result.exit_code == 0, result.output
-    assert "all valid" in result.output
+    assert "all rules valid, all examples behave" in result.output
     assert "bayraktar-tb2" in result.output
 
 
-def test_rules_check_fails_with_file_and_line(tmp_path: Path) -> None:
+def test_rules_check_fails_with_file_line_and_column(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(
-        "rules:\n  - id: x\n    title: X\n    anyy: [a]\n", encoding="utf-8"
+        "rules:\n  - id: x\n    title: X\n    anyy: [a]\n"
+        "  - id: y\n    title: Y\n    query: a OR\n",
+        encoding="utf-8",
     )
-    result = runner.invoke(app, ["rules", "check", "--rules", str(tmp_path)])
-    assert result.exit_code == 1
-    assert f"{tmp_path / 'bad.yaml'}:4: rules.0.anyy: unknown key" in result.output
-    assert "1 problem(s)" in result.output
+    result = runner.invoke(app, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'bad.yaml'}:4:5: rules.0.anyy: unknown key 'anyy'" in result.output
+    assert f"{tmp_path / 'bad.yaml'}:7:14: rules.1.query: the query ends too early" in result.output
+    assert "2 problem(s)" in result.output
+
+
+def test_rules_check_fails_on_a_misbehaving_example(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "rules:\n  - id: x\n    title: X\n    any: [drone*]\n    examples:\n"
+        "      match: [Planes flew.]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "should match but does not: 'Planes flew.'" in result.output
 
 
 def test_rules_test_shows_evidence_for_the_seed() -> None:
@@ -33,14 +47,42 @@ def test_rules_test_shows_evidence_for_the_seed() -> None:
     result = runner.invoke(app, ["rules", "test", str(seed), "--rules", str(RULES)])
     assert result.exit_code == 0, result.output
     for rule in ("turkish-mediation", "bayraktar-tb2", "minsk-normandy"):
-        assert rule in result.output
-    assert "[Bayraktar] [TB2]" in result.output
+        assert f"✓ {rule}: matched" in result.output
+    assert "✓ mediation-rejected: matched (score" in result.output
+    assert "RUS → TUR)" in result.output
+    assert "[Bayraktar TB2]" in result.output
+
+
+def test_rules_test_explains_a_miss(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Minsk metro opens / A. Writer\nA new metro line opened in Minsk.\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["rules", "test", str(article), "--rule", "minsk-normandy"])
+    assert result.exit_code == 0, result.output
+    assert "✗ minsk-normandy: no match" in result.output
+    assert "✗ Minsk NEAR/3" in result.output
+
+
+def test_rules_test_reads_a_stored_item(tmp_path: Path, monkeypatch) -> None:
+    from vigil.monitor import Monitor
+    from vigil.settings import Settings
+
+    monkeypatch.setenv("VIGIL_HOME", str(tmp_path / "home"))
+    monitor = Monitor(Settings(feeds=SEED.parent / "feeds" / "demo.yaml"))
+    monitor.run()
+    monitor.close()
+    result = runner.invoke(app, ["rules", "test", "1"])
+    assert result.exit_code == 0, result.output
+    assert "== item 1: Why Putin rejected" in result.output
+    missing = runner.invoke(app, ["rules", "test", "999"])
+    assert missing.exit_code == 2 and "no stored item with id 999" in missing.output
 
 
 def test_rules_test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["rules", "test", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
-    assert "no such file" in result.output
+    assert "no such file or folder" in result.output
 
 
 def test_run_with_broken_rules_exits_two_before_starting_prefect(tmp_path: Path) -> None:

@@ -102,8 +102,8 @@ def test_feeds_file_errors_name_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError) as caught:
         load_feeds_file(path)
     text = "\n".join(caught.value.problems)
-    assert f"{path}:5: feeds.1.ulr: unknown key" in text
-    assert f"{path}:4: feeds.1.url: required key is missing" in text
+    assert f"{path}:5:5: feeds.1.ulr: unknown key 'ulr' (check its spelling)" in text
+    assert f"{path}:4:5: feeds.1.url: required key is missing" in text
 
 
 def test_feeds_file_rejects_duplicate_names(tmp_path: Path) -> None:

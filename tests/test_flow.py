@@ -37,7 +37,7 @@ def test_monitor_flow_delivers_one_digest_then_nothing(
     summary = monitor(feeds=str(EXAMPLES / "feeds" / "demo.yaml"), articles=str(SEED))
     assert summary.ok
     assert summary.new_items == 19
-    assert set(summary.matches_per_rule) == {
+    assert set(summary.matches_per_rule) >= {
         "turkish-mediation",
         "mediation-rejected",
         "bayraktar-tb2",

@@ -29,7 +29,8 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Check rule files and try them on articles.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
-out = Console(highlight=False, soft_wrap=True)
+# Off a terminal (logs, pipes), tables get room instead of wrapping at 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FeedsOption = Annotated[
@@ -123,76 +124,144 @@ def run(
 
 
 @rules_app.command("check")
-def rules_check(rules: RulesOption = None) -> None:
-    """Validate every rule file; list the rules, or every problem with file and line."""
-    from vigil.rules import load_ruleset
+def rules_check(
+    path: Annotated[
+        Path | None, typer.Argument(help="Rules folder. Default: $VIGIL_RULES, else rules/.")
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Validate every rule file and run every rule's examples.
 
-    settings = _settings(rules=rules)
+    Prints a table of the rules, or every problem as file:line:column with the offending text.
+    Exit code 2 when anything is wrong.
+    """
+    from vigil.rules import Matcher, load_ruleset
+    from vigil.rules.examples import check_examples
+
+    settings = _settings(rules=path or rules)
     try:
         ruleset = load_ruleset(settings.rules)
     except FileFormatError as exc:
         for problem in exc.problems:
             err.print(problem, markup=False)
         err.print(f"{len(exc.problems)} problem(s) in {settings.rules}", markup=False)
-        raise typer.Exit(EXIT_FAILED) from None
+        raise typer.Exit(EXIT_UNUSABLE) from None
     except VigilError as exc:
         raise _fail_unusable(exc) from None
-    table = Table(title=f"{len(ruleset.rules)} rules, {len(ruleset.actors)} actors: all valid")
-    for column in ("rule", "title", "severity", "needs", "defined at"):
+    matcher = Matcher(ruleset)
+    failures = check_examples(matcher)
+    table = Table(
+        title=f"{len(ruleset.rules)} rules, {len(ruleset.actors)} actors, "
+        f"{len(ruleset.actions)} actions in {settings.rules}"
+    )
+    for column in ("rule", "title", "severity", "examples", "defined at"):
         table.add_column(column)
     for rule in ruleset.rules:
-        needs = []
-        if rule.any:
-            needs.append(f"any of {len(rule.any)}")
-        if rule.all:
-            needs.append(f"all of {len(rule.all)}")
-        if rule.none:
-            needs.append(f"none of {len(rule.none)}")
-        if rule.actors:
-            needs.append("actors " + "+".join(rule.actors))
-        table.add_row(rule.id, rule.title, str(rule.severity), ", ".join(needs), rule.location)
+        count = len(rule.examples.match) + len(rule.examples.no_match)
+        broken = sum(1 for line in failures if f"rule {rule.id!r}:" in line)
+        status = f"{count - broken}/{count} ok" if count else "none"
+        table.add_row(rule.id, rule.title, str(rule.severity), status, rule.location)
     out.print(table)
+    if failures:
+        for failure in failures:
+            err.print(failure, markup=False)
+        err.print(f"{len(failures)} example(s) misbehave", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE)
+    out.print("all rules valid, all examples behave", markup=False)
 
 
 @rules_app.command("test")
 def rules_test(
-    files: Annotated[
-        list[Path], typer.Argument(help="Article text files (Title / Author on line 1).")
+    articles: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files (Title / Author on line 1), folders of them, or stored item ids."
+        ),
     ],
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Show which rules match each article file, with the evidence sentence. Stores nothing."""
+    """Show which rules match each article and why: the text with matched words marked, then
+    per rule matched or not, the clause that failed, and the evidence sentence. Stores nothing.
+    """
     from vigil.rules import Matcher, load_ruleset
-    from vigil.sources import parse_article_text
+    from vigil.rules.explain import explain_rule
 
     settings = _settings(rules=rules)
     try:
         matcher = Matcher(load_ruleset(settings.rules))
+        loaded = _load_articles(articles, settings)
     except VigilError as exc:
         raise _fail_unusable(exc) from None
-    missing = [str(path) for path in files if not path.is_file()]
-    if missing:
-        err.print(f"vigil: no such file: {', '.join(missing)}", markup=False)
+    selected = [r for r in matcher.ruleset.rules if not rule or r.id in rule]
+    if rule and (unknown := sorted(set(rule) - {r.id for r in selected})):
+        err.print(f"vigil: no such rule: {', '.join(unknown)}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE)
-    for path in files:
-        try:
-            article = parse_article_text(
-                path.read_text(encoding="utf-8"), outlet=path.parent.name, name=str(path)
+    for name, article in loaded:
+        doc = matcher.prepare(article)
+        matches = {m.rule_id: m for m in matcher.match(article)}
+        out.print(f"== {name}: {article.title}", markup=False, style="bold")
+        spans = sorted({s for hits in doc.term_hits.values() for s in hits})
+        out.print(_marked(doc.text, spans), markup=False, highlight=False)
+        out.print()
+        for candidate in selected:
+            found = matches.get(candidate.id)
+            if found:
+                direction = f", {found.direction}" if found.direction else ""
+                out.print(
+                    f"✓ {candidate.id}: matched (score {found.score:g}{direction})",
+                    markup=False,
+                    style="green",
+                )
+                evidence = "".join(f"[{p}]" if hit else p for p, hit in found.evidence_segments())
+                out.print(f"    evidence: {evidence}", markup=False)
+            else:
+                out.print(f"✗ {candidate.id}: no match", markup=False, style="red")
+            for line in explain_rule(matcher, candidate, doc):
+                out.print(f"    {line}", markup=False)
+        out.print()
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    from vigil.rules.matcher import highlight_segments, merge_spans
+
+    segments = highlight_segments(text, merge_spans(spans))
+    return "".join(f"[{piece}]" if hit else piece for piece, hit in segments)
+
+
+def _load_articles(names: list[str], settings):
+    from vigil.errors import SourceError
+    from vigil.sources import parse_article_text, read_article_folder
+
+    loaded = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            loaded += [(f"{path}/{a.title[:30]}", a) for a in read_article_folder(path)]
+        elif path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+            loaded.append(
+                (str(path), parse_article_text(text, outlet=path.parent.name, name=str(path)))
             )
-        except (VigilError, UnicodeDecodeError) as exc:
-            err.print(f"vigil: {path}: {exc}", markup=False)
-            raise typer.Exit(EXIT_UNUSABLE) from None
-        found = matcher.match(article)
-        out.print(f"{path}: {article.title}", markup=False, style="bold")
-        if not found:
-            out.print("  no rule matched", markup=False)
-        for match in found:
-            evidence = "".join(
-                f"[{piece}]" if marked else piece for piece, marked in match.evidence_segments()
-            )
-            actors = f"  actors {', '.join(match.actors)}" if match.actors else ""
-            out.print(f"  {match.rule_id}  score {match.score:g}{actors}", markup=False)
-            out.print(f"    {evidence}", markup=False)
+        elif name.isdigit():
+            from vigil.store import Store
+
+            store = Store(settings.store_url)
+            try:
+                article = store.article(int(name))
+            finally:
+                store.close()
+            if article is None:
+                raise SourceError(f"no stored item with id {name} in {settings.store_url}")
+            loaded.append((f"item {name}", article))
+        else:
+            raise SourceError(f"{name}: no such file or folder, and not a stored item id")
+    return loaded
 
 
 def main() -> None:

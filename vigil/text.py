@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 # Spaces that look like spaces to a reader but not to a regex or a word splitter.
 _ODD_SPACES = re.compile(r"[\u00a0\u2007\u202f\u2000-\u200a\u3000]")
+_SPACE_RUNS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 # Letters that Unicode decomposition leaves alone but a reader treats as the base letter.
@@ -29,11 +30,12 @@ _EXTRA_FOLDS = {
     "’": "'",
     "‘": "'",
     "ʼ": "'",
-    "‐": "-",
-    "‑": "-",
-    "‒": "-",
-    "–": "-",
-    "—": "-",
+    "‐": " ",
+    "‑": " ",
+    "‒": " ",
+    "–": " ",
+    "—": " ",
+    "‽": "?",
 }
 
 
@@ -42,11 +44,18 @@ def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text)
     text = _ODD_SPACES.sub(" ", text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # One space between words, so a phrase in a rule matches however the source spaced it.
+    return _SPACE_RUNS.sub(" ", text)
 
 
 def fold_char(char: str) -> str:
-    """Lower-case, accent-free form of one character (may be empty or longer than one)."""
+    """Lower-case, accent-free form of one character (may be empty or longer than one).
+
+    Hyphens and dashes fold to a space: "TB-2" and "TB 2" are the same words to a reader.
+    """
+    if char == "-":
+        return " "
     lowered = char.lower()
     if lowered in _EXTRA_FOLDS:
         return _EXTRA_FOLDS[lowered]
@@ -57,34 +66,81 @@ def fold_char(char: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FoldedText:
-    """A folded copy of ``original`` with, per folded character, its offset in the original."""
+    """A folded copy of ``original`` and the way back to offsets in the original.
+
+    Folding maps almost every character to exactly one character, so offsets are shared. The
+    few that fold to more or fewer characters (ß → ss, æ → ae, a lone combining mark → nothing)
+    are listed in ``irregular`` as (folded start, folded length, original offset).
+    """
 
     original: str
     folded: str
-    origin: tuple[int, ...]
+    irregular: tuple[tuple[int, int, int], ...] = ()
+
+    def to_original(self, position: int) -> int:
+        """The original offset of folded ``position`` (an expansion maps to its one source)."""
+        if not self.irregular:
+            return position
+        shift = 0
+        for start, length, source in self.irregular:
+            if position < start:
+                break
+            if position < start + length:
+                return source
+            shift += length - 1
+        return position - shift
 
     def span_in_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the folded text back to the original text."""
-        if start >= len(self.origin):
-            return len(self.original), len(self.original)
-        last = self.origin[end - 1] if end > start else self.origin[start]
-        return self.origin[start], last + 1
+        if not self.irregular:
+            return start, end
+        if end <= start:
+            at = self.to_original(start)
+            return at, at
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def _fold_cached(char: str) -> str:
+    folded = _FOLD_CACHE.get(char)
+    if folded is None:
+        folded = _FOLD_CACHE[char] = fold_char(char)
+    return folded
 
 
 def fold(text: str) -> FoldedText:
-    """Fold ``text`` for matching, remembering where each folded character came from."""
+    """Fold ``text`` for matching: lower case, no diacritics, hyphens and dashes as spaces.
+
+    ASCII runs are folded by ``str.lower`` in C; only non-ASCII characters cost Python work,
+    and English news has few of them, so this runs at memory speed on most text.
+    """
+    if text.isascii():
+        return FoldedText(text, text.lower().replace("-", " "))
     pieces: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
+    irregular: list[tuple[int, int, int]] = []
+    position = 0  # length of the folded text so far
+    last = 0
+    for found in _NON_ASCII.finditer(text):
+        index = found.start()
+        chunk = text[last:index].lower()
+        pieces.append(chunk)
+        position += len(chunk)
+        folded = _fold_cached(text[index])
         pieces.append(folded)
-        origin.extend([index] * len(folded))
-    return FoldedText(text, "".join(pieces), tuple(origin))
+        if len(folded) != 1:
+            irregular.append((position, len(folded), index))
+        position += len(folded)
+        last = index + 1
+    pieces.append(text[last:].lower())
+    return FoldedText(text, "".join(pieces).replace("-", " "), tuple(irregular))
 
 
 def fold_term(term: str) -> str:
     """Fold a rule term the same way article text is folded."""
-    return "".join(fold_char(c) for c in normalise_text(term))
+    return fold(normalise_text(term)).folded
 
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets) before
@@ -144,22 +200,23 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
-        if boundary.group().strip() == "" and "\n" not in boundary.group():
-            word = re.search(r"([\w.]+)\.$", text[start : boundary.start()])
-            if word and word.group(1).lower() in _ABBREVIATIONS:
+        cut = boundary.start()
+        if text[cut - 1 : cut] == ".":
+            # "Mr. Putin": the word before the period is an abbreviation, not a sentence's end.
+            before = text[max(start, cut - 12) : cut - 1].rsplit(None, 1)
+            if before and before[-1].lower().lstrip("(\"'“‘") in _ABBREVIATIONS:
                 continue
-        spans.append((start, boundary.start()))
+        spans.append((start, cut))
         start = boundary.end()
     spans.append((start, len(text)))
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    trimmed = []
+    for begin, end in spans:
+        piece = text[begin:end]
+        stripped = piece.strip()
+        if stripped:
+            lead = len(piece) - len(piece.lstrip())
+            trimmed.append((begin + lead, begin + lead + len(stripped)))
+    return trimmed
 
 
 class _TextExtractor(HTMLParser):

@@ -73,8 +73,9 @@ def build_digest(
 
 
 def _section(rule_id: str, rule: Rule | None, matches: list[StoredMatch]) -> RuleSection:
-    # A rule deleted since it matched still gets its matches delivered, under its id.
-    ordered = sorted(matches, key=lambda m: (m.published is None, m.published, m.id))
+    # Strongest evidence first, then oldest. A rule deleted since it matched still gets its
+    # matches delivered, under its id.
+    ordered = sorted(matches, key=lambda m: (-m.score, m.published is None, m.published, m.id))
     return RuleSection(
         rule_id=rule_id,
         title=rule.title if rule else rule_id,

@@ -2,6 +2,17 @@
 
 from vigil.rules.loader import load_ruleset
 from vigil.rules.matcher import Match, Matcher
-from vigil.rules.model import Actor, Rule, RuleSet
+from vigil.rules.model import Action, Actor, Rule, RuleSet
+from vigil.rules.query import QueryError, parse_query
 
-__all__ = ["Actor", "Match", "Matcher", "Rule", "RuleSet", "load_ruleset"]
+__all__ = [
+    "Action",
+    "Actor",
+    "Match",
+    "Matcher",
+    "QueryError",
+    "Rule",
+    "RuleSet",
+    "load_ruleset",
+    "parse_query",
+]

@@ -1,29 +1,75 @@
-"""Read a rules folder: every ``*.yaml``/``*.yml`` file holds ``actors:``, ``rules:`` or both.
+"""Read a rules folder: every ``*.yaml``/``*.yml`` file holds ``actors:``, ``actions:``,
+``rules:`` or any of them.
 
-Every problem is collected, not just the first, and each names its file and line, so an analyst
-fixes a whole file in one go and a typo can never silently switch a rule off.
+Every problem is collected, not just the first, and each names its file, line and column and
+the offending text, so an analyst fixes a whole file in one go and a typo can never silently
+switch a rule off.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vigil.errors import FileFormatError
-from vigil.rules.model import Actor, Rule, RuleSet, Severity
-from vigil.rules.terms import term_problem
-from vigil.yamlfile import LineDict, line_of, load_yaml, located_problems
+from vigil.rules.model import (
+    Action,
+    Actor,
+    Alias,
+    EventSpec,
+    Examples,
+    Rule,
+    RuleSet,
+    Severity,
+)
+from vigil.rules.query import (
+    ActorNode,
+    AndNode,
+    Node,
+    NotNode,
+    OrNode,
+    QueryError,
+    ScopeNode,
+    TermNode,
+    parse_query,
+    walk,
+)
+from vigil.rules.terms import Term, TermError
+from vigil.yamlfile import LineDict, Mark, load_yaml, located_problems, mark_of
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _ACTOR_CODE = re.compile(r"^[A-Z]{3}$")
+_ACTOR_REF = re.compile(r"^[A-Z]{3}([A-Z]{3})?$")
+_ROLE = re.compile(r"^[A-Z]{3}$")
+_ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_DIRECTION = re.compile(r"^\s*([A-Z]{3}|\?)\s*(?:→|->)\s*([A-Z]{3}|\?)\s*$")
+
+
+def parse_term(raw: str) -> Term:
+    """A term as written in a list (``any``, names…): ``case:`` and ``~`` allowed."""
+    if raw.startswith("case:"):
+        return Term.parse(raw[5:].strip('"'), case_sensitive=True)
+    return Term.parse(raw)
 
 
 def _term_list(value: list[str]) -> list[str]:
-    problems = [p for term in value if (p := term_problem(term))]
+    problems = []
+    for term in value:
+        try:
+            parse_term(term)
+        except TermError as exc:
+            problems.append(str(exc))
     if problems:
         raise ValueError("; ".join(problems))
+    return value
+
+
+def _role(value: str | None) -> str | None:
+    if value is not None and not _ROLE.match(value):
+        raise ValueError("roles are three capital letters (CAMEO: GOV, MIL, OPP…)")
     return value
 
 
@@ -33,6 +79,19 @@ class _PersonSpec(BaseModel):
     aliases: list[str] = []
     role: str | None = None
 
+    _check_role = field_validator("role")(_role)
+    _terms = field_validator("aliases")(_term_list)
+
+
+class _InstitutionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    role: str | None = None
+
+    _check_role = field_validator("role")(_role)
+    _terms = field_validator("aliases")(_term_list)
+
 
 class _ActorSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -40,15 +99,58 @@ class _ActorSpec(BaseModel):
     names: list[str] = []
     adjectives: list[str] = []
     capitals: list[str] = []
-    institutions: list[str] = []
+    institutions: list[str | _InstitutionSpec] = []
     people: list[_PersonSpec] = []
 
-    _terms = field_validator("names", "adjectives", "capitals", "institutions")(_term_list)
+    _terms = field_validator("names", "adjectives", "capitals")(_term_list)
 
-    def aliases(self) -> tuple[str, ...]:
-        people = [alias for p in self.people for alias in (p.name, *p.aliases)]
-        every = [self.name, *self.names, *self.adjectives, *self.capitals, *self.institutions]
-        return tuple(dict.fromkeys([*every, *people]))
+    def aliases(self) -> tuple[Alias, ...]:
+        found: list[Alias] = []
+        for text in (self.name, *self.names, *self.capitals):
+            found.append(Alias(parse_term(text)))
+        for text in self.adjectives:
+            found.append(Alias(parse_term(text), adjective=True))
+        for entry in self.institutions:
+            if isinstance(entry, str):
+                found.append(Alias(parse_term(entry)))
+            else:
+                for text in (entry.name, *entry.aliases):
+                    found.append(Alias(parse_term(text), entry.role))
+        for person in self.people:
+            for text in (person.name, *person.aliases):
+                found.append(Alias(parse_term(text), person.role))
+        return tuple(dict.fromkeys(found))
+
+
+class _ActionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = ""
+    cameo: list[str] = []
+    triggers: list[str] = Field(min_length=1)
+
+    _terms = field_validator("triggers")(_term_list)
+
+
+class _EventSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: str
+    source: str | None = None
+    target: str | None = None
+    object: str | None = None
+
+
+class _ExamplesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    match: list[str] = []
+    no_match: list[str] = []
+    direction: str | None = None
+
+    @field_validator("direction")
+    @classmethod
+    def _arrow(cls, value: str | None) -> str | None:
+        if value is not None and not _DIRECTION.match(value):
+            raise ValueError("write the expected direction as 'RUS → TUR' (or 'RUS -> TUR')")
+        return value
 
 
 class _RuleSpec(BaseModel):
@@ -56,13 +158,16 @@ class _RuleSpec(BaseModel):
     id: str
     title: str = Field(min_length=1)
     description: str = ""
+    query: str | None = None
     any: list[str] = []
     all: list[str] = []
     none: list[str] = []
     actors: list[str] = []
     same_sentence: bool = False
+    event: _EventSpec | None = None
     severity: Severity = Severity.MEDIUM
     tags: list[str] = []
+    examples: _ExamplesSpec = _ExamplesSpec()
 
     _terms = field_validator("any", "all", "none")(_term_list)
 
@@ -76,8 +181,29 @@ class _RuleSpec(BaseModel):
 
 class _RulesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    actions: dict[str, _ActionSpec] = {}
     actors: dict[str, _ActorSpec] = {}
-    rules: list[_RuleSpec] = []
+    # Validated one by one, so one broken rule does not hide the problems of the others.
+    rules: list[dict[str, Any]] = []
+
+
+class _Located:
+    """Problems of one file, each with line, column and the offending text."""
+
+    def __init__(self, path: Path, document: Any) -> None:
+        self.path = path
+        self.document = document
+        self.problems: list[str] = []
+
+    def add(
+        self, location: tuple[Any, ...], message: str, *, offset: int = 0, key: bool = False
+    ) -> None:
+        line, column = mark_of(self.document, location, key=key) or (1, 1)
+        field = ".".join(str(part) for part in location)
+        self.problems.append(f"{self.path}:{line}:{column + offset}: {field}: {message}")
+
+    def mark(self, location: tuple[Any, ...]) -> Mark:
+        return mark_of(self.document, location) or (1, 1)
 
 
 def load_ruleset(folder: Path) -> RuleSet:
@@ -89,85 +215,225 @@ def load_ruleset(folder: Path) -> RuleSet:
         raise FileFormatError([f"{folder}: no *.yaml rule files"])
     problems: list[str] = []
     actors: dict[str, Actor] = {}
-    rules: list[Rule] = []
+    actions: dict[str, Action] = {}
+    parsed: list[tuple[_Located, _RulesFile]] = []
     for path in files:
         try:
-            actors_here, rules_here = _load_file(path)
+            document = load_yaml(path)
         except FileFormatError as exc:
             problems.extend(exc.problems)
             continue
-        for actor in actors_here:
-            if actor.code in actors:
-                first = actors[actor.code]
-                problems.append(
-                    f"{actor.source}:{actor.line}: actor {actor.code} is already defined at "
-                    f"{first.source}:{first.line}"
+        if document is None:
+            continue
+        if not isinstance(document, LineDict):
+            problems.append(
+                f"{path}:1:1: a rule file is a mapping with rules:, actors: or actions:"
+            )
+            continue
+        try:
+            spec = _RulesFile.model_validate(document)
+        except ValidationError as exc:
+            problems.extend(located_problems(exc, document, path))
+            continue
+        located = _Located(path, document)
+        _collect_actors(located, spec, actors)
+        _collect_actions(located, spec, actions)
+        parsed.append((located, spec))
+        problems.extend(located.problems)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for located, spec in parsed:
+        located.problems = []
+        for index, raw in enumerate(spec.rules):
+            try:
+                rule_spec = _RuleSpec.model_validate(raw)
+            except ValidationError as exc:
+                located.problems += located_problems(
+                    exc, located.document, located.path, where=("rules", index)
                 )
-            actors[actor.code] = actor
-        rules.extend(rules_here)
-    problems.extend(_cross_check(rules, actors))
+                continue
+            here = f"{located.path}:{located.mark(('rules', index))[0]}"
+            if rule_spec.id in seen:
+                located.add(
+                    ("rules", index, "id"),
+                    f"rule id {rule_spec.id!r} is already used at {seen[rule_spec.id]}",
+                )
+                continue
+            seen[rule_spec.id] = here
+            rule = _compile_rule(located, index, rule_spec, actors, actions)
+            if rule is not None:
+                rules.append(rule)
+        problems.extend(located.problems)
     if problems:
         raise FileFormatError(problems)
-    return RuleSet(tuple(rules), actors, tuple(files))
+    return RuleSet(tuple(rules), actors, actions, tuple(files))
 
 
-def _load_file(path: Path) -> tuple[list[Actor], list[Rule]]:
-    document = load_yaml(path)
-    if document is None:
-        return [], []
-    if not isinstance(document, LineDict):
-        raise FileFormatError(
-            [f"{path}:1: a rule file is a mapping with 'rules:' and/or 'actors:'"]
-        )
-    try:
-        spec = _RulesFile.model_validate(document)
-    except ValidationError as exc:
-        raise FileFormatError(located_problems(exc, document, path)) from None
-    actor_lines = document.get("actors", LineDict())
-    actors = []
+def _collect_actors(located: _Located, spec: _RulesFile, actors: dict[str, Actor]) -> None:
     for code, actor in spec.actors.items():
-        line = actor_lines.key_lines.get(code, 0) if isinstance(actor_lines, LineDict) else 0
+        line, _ = located.mark(("actors",))
+        key_mark = located.document["actors"].key_marks.get(code, (line, 1))
         if not _ACTOR_CODE.match(code):
-            raise FileFormatError(
-                [f"{path}:{line}: actors.{code}: actor codes are three capital letters (CAMEO)"]
+            located.add(
+                ("actors", code), f"actor code {code!r}: three capital letters (CAMEO)", key=True
             )
-        actors.append(Actor(code, actor.name, actor.aliases(), path, line))
-    rules = [
-        Rule(
-            id=r.id,
-            title=r.title,
-            description=r.description,
-            any=tuple(r.any),
-            all=tuple(r.all),
-            none=tuple(r.none),
-            actors=tuple(r.actors),
-            same_sentence=r.same_sentence,
-            severity=r.severity,
-            tags=tuple(r.tags),
-            source=path,
-            line=line_of(document, ("rules", index)) or 0,
+            continue
+        if code in actors:
+            first = actors[code]
+            located.add(
+                ("actors", code),
+                f"actor {code} is already defined at {first.source}:{first.line}",
+                key=True,
+            )
+            continue
+        actors[code] = Actor(code, actor.name, actor.aliases(), located.path, key_mark[0])
+
+
+def _collect_actions(located: _Located, spec: _RulesFile, actions: dict[str, Action]) -> None:
+    for name, action in spec.actions.items():
+        key_mark = located.document["actions"].key_marks.get(name, (1, 1))
+        if not _ACTION_NAME.match(name):
+            located.add(
+                ("actions", name), f"action name {name!r}: lower case and '_' only", key=True
+            )
+            continue
+        if name in actions:
+            first = actions[name]
+            located.add(
+                ("actions", name),
+                f"action {name} is already defined at {first.source}:{first.line}",
+                key=True,
+            )
+            continue
+        triggers = tuple(parse_term(t) for t in action.triggers)
+        actions[name] = Action(
+            name, action.description, tuple(action.cameo), triggers, located.path, key_mark[0]
         )
-        for index, r in enumerate(spec.rules)
-    ]
-    return actors, rules
 
 
-def _cross_check(rules: list[Rule], actors: dict[str, Actor]) -> list[str]:
-    problems = []
-    seen: dict[str, Rule] = {}
-    for rule in rules:
-        if rule.id in seen:
-            problems.append(
-                f"{rule.location}: rule id {rule.id!r} is already used at {seen[rule.id].location}"
+def _compile_rule(
+    located: _Located,
+    index: int,
+    spec: _RuleSpec,
+    actors: dict[str, Actor],
+    actions: dict[str, Action],
+) -> Rule | None:
+    where = ("rules", index)
+    before = len(located.problems)
+    parts: list[Node] = []
+    if spec.query is not None:
+        query = _parse(located, (*where, "query"), spec.query)
+        if query is not None:
+            parts.append(query)
+            for node in walk(query):
+                if isinstance(node, ActorNode):
+                    _check_actor(located, (*where, "query"), node.code, actors)
+    any_group = [TermNode(parse_term(t)) for t in spec.any]
+    actor_nodes = [ActorNode(code) for code in spec.actors]
+    for position, code in enumerate(spec.actors):
+        _check_actor(located, (*where, "actors", position), code, actors)
+    if spec.same_sentence:
+        if not any_group or not actor_nodes:
+            located.add(
+                (*where, "same_sentence"),
+                "needs both 'any' terms and 'actors' to put in one sentence",
             )
-        seen.setdefault(rule.id, rule)
-        if not rule.any and not rule.all and not rule.actors:
-            problems.append(f"{rule.location}: rule {rule.id!r} has no 'any', 'all' or 'actors'")
-        for code in rule.actors:
-            if code not in actors:
-                known = ", ".join(sorted(actors)) or "none defined"
-                problems.append(
-                    f"{rule.location}: rule {rule.id!r} names unknown actor {code!r} "
-                    f"(known: {known})"
-                )
-    return problems
+        inner: list[Node] = [_either(any_group), *actor_nodes] if any_group else actor_nodes
+        parts.append(ScopeNode("sentence", AndNode(tuple(inner))))
+    else:
+        if any_group:
+            parts.append(_either(any_group))
+        parts += actor_nodes
+    parts += [TermNode(parse_term(t)) for t in spec.all]
+    if spec.none:
+        parts.append(NotNode(_either([TermNode(parse_term(t)) for t in spec.none])))
+    for group in ("any", "all", "none", "actors"):
+        if group in located.document["rules"][index] and not getattr(spec, group):
+            located.add((*where, group), f"'{group}' is empty: remove it or list something")
+    event = None
+    if spec.event is not None:
+        event = _event(located, (*where, "event"), spec.event, actors, actions)
+        if event is not None:
+            parts += [ActorNode(code) for code in (event.source, event.target) if code]
+    if not parts and spec.event is None and spec.query is None:
+        located.add(where, f"rule {spec.id!r} has no query, any, all, actors or event")
+    examples = Examples(
+        tuple(spec.examples.match),
+        tuple(spec.examples.no_match),
+        spec.examples.direction.replace("->", "→") if spec.examples.direction else None,
+        tuple(
+            located.mark((*where, "examples", "match", i))[0]
+            for i in range(len(spec.examples.match))
+        ),
+        tuple(
+            located.mark((*where, "examples", "no_match", i))[0]
+            for i in range(len(spec.examples.no_match))
+        ),
+    )
+    if len(located.problems) > before:
+        return None
+    condition: Node = parts[0] if len(parts) == 1 else AndNode(tuple(parts))
+    return Rule(
+        id=spec.id,
+        title=spec.title,
+        condition=condition,
+        event=event,
+        severity=spec.severity,
+        tags=tuple(spec.tags),
+        description=spec.description,
+        examples=examples,
+        source=located.path,
+        line=located.mark(where)[0],
+    )
+
+
+def _either(nodes: list[Node]) -> Node:
+    return nodes[0] if len(nodes) == 1 else OrNode(tuple(nodes))
+
+
+def _parse(located: _Located, location: tuple[Any, ...], text: str) -> Node | None:
+    try:
+        return parse_query(text)
+    except QueryError as exc:
+        offset = (exc.column - 1) if exc.column else 0
+        snippet = text[offset : offset + 20] if exc.column else text[:40]
+        located.add(location, f"{exc.message} (at {snippet!r})", offset=offset)
+        return None
+
+
+def _check_actor(
+    located: _Located, location: tuple[Any, ...], code: str, actors: dict[str, Actor]
+) -> None:
+    if not _ACTOR_REF.match(code):
+        located.add(location, f"{code!r} is not an actor code (TUR, or TURGOV with a role)")
+    elif code[:3] not in actors:
+        located.add(location, f"unknown actor {code!r} (known: {_known(actors)})")
+    elif len(code) == 6 and not any(a.role == code[3:] for a in actors[code[:3]].aliases):
+        located.add(location, f"actor {code[:3]} has no names with role {code[3:]}")
+
+
+def _event(
+    located: _Located,
+    location: tuple[Any, ...],
+    spec: _EventSpec,
+    actors: dict[str, Actor],
+    actions: dict[str, Action],
+) -> EventSpec | None:
+    before = len(located.problems)
+    if spec.action not in actions:
+        known = ", ".join(sorted(actions)) or "none defined"
+        located.add((*location, "action"), f"unknown action {spec.action!r} (known: {known})")
+    for role in ("source", "target"):
+        code = getattr(spec, role)
+        if code is not None:
+            _check_actor(located, (*location, role), code, actors)
+    if spec.source is None and spec.target is None:
+        located.add(location, "an event needs a source, a target or both")
+    obj = _parse(located, (*location, "object"), spec.object) if spec.object else None
+    if len(located.problems) > before:
+        return None
+    return EventSpec(spec.action, spec.source, spec.target, obj)
+
+
+def _known(actors: dict[str, Actor]) -> str:
+    return ", ".join(sorted(actors)) or "none defined"

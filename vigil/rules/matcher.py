@@ -1,31 +1,34 @@
 """Match articles against a RuleSet. Pure computation: no I/O, no store, no Prefect.
 
-Each distinct term is compiled once per run and searched once per article, however many rules
-share it; rules are then decided from those hits. Evidence is the sentence that best shows why a
-rule matched, with the matched words as spans into the original text.
+One pass finds every term and actor name of every rule (:class:`TermScanner`); then only the
+rules whose words occur are evaluated, on those hits. The cost grows with the text and the
+hits, not with rules × text. Evidence is the sentence that best shows why a rule matched.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from vigil.article import Article
+from vigil.rules.document import Document
+from vigil.rules.events import Event, Mention, find_events, mentions
 from vigil.rules.model import Rule, RuleSet
-from vigil.rules.terms import compile_term
-from vigil.text import FoldedText, fold, sentence_spans
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One occurrence of a term (or an actor alias) as offsets into the article text."""
-
-    term: str
-    start: int
-    end: int
-    actor: str | None = None
+from vigil.rules.query import (
+    ActorNode,
+    AndNode,
+    NearNode,
+    Node,
+    NotNode,
+    OrNode,
+    RegexNode,
+    ScopeNode,
+    TermNode,
+    walk,
+)
+from vigil.rules.scanner import Span, TermScanner
+from vigil.rules.terms import Term
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,18 @@ class Match:
     terms: tuple[str, ...]
     actors: tuple[str, ...]
     score: float
+    # For event rules: the actor codes found as source and target ("RUS", "TUR").
+    source: str | None = None
+    target: str | None = None
 
     def evidence_segments(self) -> list[tuple[str, bool]]:
         return highlight_segments(self.evidence, self.highlights)
+
+    @property
+    def direction(self) -> str | None:
+        if self.source is None and self.target is None:
+            return None
+        return f"{self.source or '?'} → {self.target or '?'}"
 
 
 def highlight_segments(text: str, highlights: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -57,137 +69,304 @@ def highlight_segments(text: str, highlights: Sequence[tuple[int, int]]) -> list
     return segments
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A rule evaluated on a document: the supporting spans, or None when it failed."""
+
+    spans: list[Span] | None
+    event: Event | None = None
+
+
 class Matcher:
     """A RuleSet compiled for matching; build once per run, reuse for every article."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self._patterns: dict[str, re.Pattern[str]] = {}
+        terms: list[Term] = []
+        self._alias_owner: dict[Term, list[tuple[str, str | None, bool]]] = {}
+        for actor in ruleset.actors.values():
+            for alias in actor.aliases:
+                terms.append(alias.term)
+                owner = (actor.code, alias.role, alias.adjective)
+                self._alias_owner.setdefault(alias.term, []).append(owner)
+        self._triggers: dict[str, list[Term]] = {}
+        for action in ruleset.actions.values():
+            self._triggers[action.name] = list(action.triggers)
+            terms += action.triggers
+        # A rule is evaluated only when the words it cannot do without all occur. Each rule is
+        # filed under the keys of one such group (its "anchor", the rarest-looking); an article
+        # then wakes only the rules filed under the words it contains.
+        self._always: list[tuple[Rule, list[frozenset[object]]]] = []
+        self._by_key: dict[object, list[tuple[Rule, list[frozenset[object]]]]] = {}
         for rule in ruleset.rules:
-            for term in (*rule.any, *rule.all, *rule.none):
-                self._patterns.setdefault(term, compile_term(term))
-        self._actor_patterns = {
-            code: [(alias, compile_term(alias)) for alias in actor.aliases]
-            for code, actor in ruleset.actors.items()
-        }
+            nodes = list(walk(rule.condition))
+            if rule.event and rule.event.object is not None:
+                nodes += list(walk(rule.event.object))
+            terms += [node.term for node in nodes if isinstance(node, TermNode)]
+            groups = necessary(rule.condition)
+            if groups is None or not groups:
+                self._always.append((rule, []))
+                continue
+            anchor = min(groups, key=_anchor_cost)
+            entry = (rule, [g for g in groups if g is not anchor])
+            for key in anchor:
+                self._by_key.setdefault(key, []).append(entry)
+        self.scanner = TermScanner(terms)
+
+    def prepare(self, article: Article) -> Document:
+        """Fold and scan the article once: every rule then works from these hits."""
+        doc = Document(article)
+        hits = self.scanner.scan(doc.folded)
+        doc.term_hits = hits
+        for term, owners in self._alias_owner.items():
+            spans = hits.get(term)
+            if not spans:
+                continue
+            for code, role, adjective in owners:
+                doc.actor_hits.setdefault(code, []).extend(spans)
+                if role:
+                    for span in spans:
+                        doc.mention_roles[span] = role
+                if adjective:
+                    doc.adjective_mentions.update(spans)
+        for code, spans in doc.actor_hits.items():
+            doc.actor_hits[code] = sorted(set(spans))
+        return doc
 
     def match(self, article: Article) -> list[Match]:
         """Every rule the article satisfies, in rule order."""
-        text = article.text
-        folded = fold(text)
-        term_hits = {term: _find(pattern, term, folded) for term, pattern in self._patterns.items()}
-        actor_hits = self._actor_hits(folded)
-        sentences = sentence_spans(text)
-        matches = []
-        for rule in self.ruleset.rules:
-            found = self._decide(rule, term_hits, actor_hits, sentences)
-            if found is not None:
-                matches.append(_evidence(rule, text, found, actor_hits, sentences))
-        return matches
+        doc = self.prepare(article)
+        present: set[object] = set(doc.term_hits)
+        present.update(f"@{code}" for code in doc.actor_hits)
+        candidates: dict[str, tuple[Rule, list[frozenset[object]]]] = {}
+        for key in present:
+            for entry in self._by_key.get(key, ()):
+                candidates[entry[0].id] = entry
+        for entry in self._always:
+            candidates[entry[0].id] = entry
+        found: dict[str, Match] = {}
+        for rule, others in candidates.values():
+            if any(present.isdisjoint(group) for group in others):
+                continue
+            outcome = self.evaluate_rule(rule, doc)
+            if outcome.spans is not None:
+                found[rule.id] = _evidence(rule, doc, outcome)
+        return [found[rule.id] for rule in self.ruleset.rules if rule.id in found]
 
     def match_many(self, articles: Iterable[Article]) -> Iterable[tuple[Article, list[Match]]]:
         for article in articles:
             yield article, self.match(article)
 
-    def _actor_hits(self, folded: FoldedText) -> dict[str, list[Hit]]:
-        hits: dict[str, list[Hit]] = {}
-        for code, aliases in self._actor_patterns.items():
-            found = [
-                hit for alias, pattern in aliases for hit in _find(pattern, alias, folded, code)
-            ]
-            if found:
-                hits[code] = found
-        return hits
+    # -- evaluation ----------------------------------------------------------------------
 
-    def _decide(
-        self,
-        rule: Rule,
-        term_hits: dict[str, list[Hit]],
-        actor_hits: dict[str, list[Hit]],
-        sentences: list[tuple[int, int]],
-    ) -> list[Hit] | None:
-        """The hits that make ``rule`` match, or None when it does not."""
-        if any(term_hits[term] for term in rule.none):
+    def evaluate_rule(self, rule: Rule, doc: Document) -> Outcome:
+        whole = (0, len(doc.text))
+        spans = evaluate(rule.condition, doc, whole)
+        if spans is None or rule.event is None:
+            return Outcome(spans)
+        event = self.find_event(rule, doc)
+        if event is None:
+            return Outcome(None)
+        extra = event.spans
+        if rule.event.object is not None:
+            extra += evaluate(rule.event.object, doc, event.clause) or []
+        return Outcome(spans + extra, event)
+
+    def events(self, action: str, doc: Document) -> list[Event]:
+        """Every occurrence of ``action`` in the document, with source and target."""
+        triggers = sorted(
+            span for term in self._triggers[action] for span in doc.term_hits.get(term, ())
+        )
+        return find_events(doc, self.ruleset.actions[action], triggers, mentions(doc))
+
+    def find_event(self, rule: Rule, doc: Document) -> Event | None:
+        spec = rule.event
+        assert spec is not None
+        for event in self.events(spec.action, doc):
+            if not _fits(event.source, spec.source) or not _fits(event.target, spec.target):
+                continue
+            if spec.object is not None and evaluate(spec.object, doc, event.clause) is None:
+                continue
+            return event
+        return None
+
+
+def _fits(mention: Mention | None, wanted: str | None) -> bool:
+    if wanted is None:
+        return True
+    return mention is not None and mention.satisfies(wanted)
+
+
+def necessary(node: Node) -> list[frozenset[object]] | None:
+    """Groups of keys (terms, "@CODE") of which the node needs at least one each to be true.
+
+    None when nothing can be said (a regex, which the scanner does not see).
+    """
+    match node:
+        case TermNode(term):
+            return [frozenset({term})]
+        case ActorNode(code):
+            return [frozenset({f"@{code[:3]}"})]
+        case RegexNode():
             return None
-        if not all(term_hits[term] for term in rule.all):
-            return None
-        if not all(code in actor_hits for code in rule.actors):
-            return None
-        any_hits = [hit for term in rule.any for hit in term_hits[term]]
-        if rule.any and not any_hits:
-            return None
-        hits = any_hits + [hit for term in rule.all for hit in term_hits[term]]
-        actor_found = [hit for code in rule.actors for hit in actor_hits[code]]
-        if rule.same_sentence and rule.any:
-            for start, end in sentences:
-                inside = [h for h in hits if start <= h.start < end]
-                if not any(h.term in rule.any for h in inside):
-                    continue
-                if all(
-                    any(start <= h.start < end for h in actor_hits[code]) for code in rule.actors
-                ):
-                    return inside + [h for h in actor_found if start <= h.start < end]
-            return None
-        return hits + actor_found
+        case NotNode():
+            return []
+        case ScopeNode(_, child):
+            return necessary(child)
+        case NearNode(left, right, _):
+            return [*(necessary(left) or []), *(necessary(right) or [])] or None
+        case AndNode(children):
+            groups: list[frozenset[object]] = []
+            for child in children:
+                groups += necessary(child) or []
+            return groups
+        case OrNode(children):
+            firsts = []
+            for child in children:
+                child_groups = necessary(child)
+                if not child_groups:
+                    return []
+                firsts.append(min(child_groups, key=_anchor_cost))
+            return [frozenset().union(*firsts)]
+    raise TypeError(node)
 
 
-def _find(
-    pattern: re.Pattern[str], term: str, folded: FoldedText, actor: str | None = None
-) -> list[Hit]:
-    hits = []
-    for found in pattern.finditer(folded.folded):
-        start, end = folded.span_in_original(found.start(), found.end())
-        hits.append(Hit(term, start, end, actor))
-    return hits
+def _anchor_cost(group: frozenset[object]) -> tuple[int, int]:
+    """Prefer groups of words to actor names (which occur everywhere), then small groups."""
+    actors = sum(1 for key in group if isinstance(key, str))
+    return actors, len(group)
 
 
-def _evidence(
-    rule: Rule,
-    text: str,
-    hits: list[Hit],
-    actor_hits: dict[str, list[Hit]],
-    sentences: list[tuple[int, int]],
-) -> Match:
-    """Pick the sentence with the most distinct matched terms and actors as the evidence."""
-    by_sentence: dict[tuple[int, int], list[Hit]] = defaultdict(list)
-    for hit in hits:
-        span = _sentence_of(hit, sentences)
-        if span is not None:
-            by_sentence[span].append(hit)
+def evaluate(node: Node, doc: Document, region: Span) -> list[Span] | None:
+    """The spans that make ``node`` true inside ``region``, or None when it is false there."""
+    match node:
+        case TermNode(term):
+            return _within(doc.term_hits.get(term), region)
+        case ActorNode(code):
+            found = _within(doc.actor_hits.get(code[:3]), region)
+            if found and len(code) > 3:
+                found = [s for s in found if doc.mention_roles.get(s) == code[3:]] or None
+            return found
+        case RegexNode(pattern):
+            return _within(doc.regex_hits(pattern), region)
+        case AndNode(children):
+            spans: list[Span] = []
+            for child in children:
+                result = evaluate(child, doc, region)
+                if result is None:
+                    return None
+                spans += result
+            return spans
+        case OrNode(children):
+            results = [r for child in children if (r := evaluate(child, doc, region)) is not None]
+            return [s for r in results for s in r] if results else None
+        case NotNode(child):
+            return [] if evaluate(child, doc, region) is None else None
+        case NearNode(left, right, distance):
+            return _near(doc, evaluate(left, doc, region), evaluate(right, doc, region), distance)
+        case ScopeNode(scope, child):
+            return _scoped(scope, child, doc, region)
+    raise TypeError(node)
 
-    def weight(span: tuple[int, int]) -> tuple[bool, int, int]:
-        inside = by_sentence[span]
-        terms = {h.term for h in inside if h.actor is None}
-        actors = {h.actor for h in inside if h.actor is not None}
-        return (bool(terms), len(terms) + len(actors), -span[0])
 
-    start, end = max(by_sentence, key=weight) if by_sentence else (0, min(len(text), 300))
-    inside = by_sentence.get((start, end), [])
-    highlights = _merge([(h.start - start, min(h.end, end) - start) for h in inside])
-    mentioned = sorted(
-        (min(h.start for h in found if start <= h.start < end), code)
-        for code, found in actor_hits.items()
-        if any(start <= h.start < end for h in found)
-    )
-    terms = tuple(dict.fromkeys(h.term for h in hits if h.actor is None))
+def _within(spans: list[Span] | None, region: Span) -> list[Span] | None:
+    """The spans (sorted) that lie inside ``region``; None when there are none."""
+    if not spans:
+        return None
+    lo, hi = region
+    if lo <= spans[0][0] and spans[-1][1] <= hi:
+        return spans
+    first = bisect_left(spans, (lo, -1))
+    last = bisect_left(spans, (hi, -1), first)
+    found = [s for s in spans[first:last] if s[1] <= hi]
+    return found or None
+
+
+def _leaves(node: Node, doc: Document, region: Span) -> list[int]:
+    """Start offsets of every positive leaf hit under ``node``: where a scope can be satisfied."""
+    starts: list[int] = []
+    for leaf in walk(node):
+        if isinstance(leaf, TermNode | ActorNode | RegexNode):
+            starts += [s[0] for s in evaluate(leaf, doc, region) or ()]
+    return starts
+
+
+def _near(
+    doc: Document, left: list[Span] | None, right: list[Span] | None, distance: int
+) -> list[Span] | None:
+    if not left or not right:
+        return None
+    found: list[Span] = []
+    for a in left:
+        for b in right:
+            if a == b:
+                continue
+            first, second = (a, b) if a[0] <= b[0] else (b, a)
+            gap = doc.word_index(second[0]) - doc.last_word_index(first[1])
+            if gap <= distance:
+                found += [a, b]
+    return sorted(set(found)) or None
+
+
+def _scoped(scope: str, child: Node, doc: Document, region: Span) -> list[Span] | None:
+    lo, hi = region
+    if scope == "title":
+        return evaluate(child, doc, (lo, min(hi, doc.title_end)))
+    if scope == "body":
+        return evaluate(child, doc, (max(lo, doc.body_start), hi))
+    spans: list[Span] = []
+    satisfied = False
+    # Only a sentence that holds one of the child's words can satisfy it.
+    for start, end in doc.units_with(scope, _leaves(child, doc, region)):
+        result = evaluate(child, doc, (max(lo, start), min(hi, end)))
+        if result is not None:
+            satisfied = True
+            spans += result
+    return spans if satisfied else None
+
+
+def _evidence(rule: Rule, doc: Document, outcome: Outcome) -> Match:
+    """Pick the sentence with the most distinct supporting words as the evidence."""
+    spans = sorted(set(outcome.spans or []))
+    text = doc.text
+    if outcome.event is not None:
+        best = outcome.event.sentence
+    else:
+        by_sentence: dict[Span, list[Span]] = {}
+        for span in spans:
+            sentence = doc.sentence_of(span[0])
+            if sentence is not None:
+                by_sentence.setdefault(sentence, []).append(span)
+        if by_sentence:
+            best = max(
+                by_sentence,
+                key=lambda s: (len({text[a:b].lower() for a, b in by_sentence[s]}), -s[0]),
+            )
+        else:
+            best = doc.sentences[0] if doc.sentences else (0, min(len(text), 300))
+    start, end = best
+    inside = [(a - start, min(b, end) - start) for a, b in spans if start <= a < end]
+    highlights = merge_spans(inside)
+    words = tuple(dict.fromkeys(text[a:b] for a, b in spans))
+    actors_here = [
+        (min(s[0] for s in found if start <= s[0] < end), code)
+        for code, found in doc.actor_hits.items()
+        if any(start <= s[0] < end for s in found)
+    ]
+    event = outcome.event
     return Match(
         rule_id=rule.id,
         evidence=text[start:end],
         highlights=tuple(highlights),
-        terms=terms,
-        actors=tuple(code for _, code in mentioned),
-        score=len(terms) + 0.5 * len({h.actor for h in hits if h.actor}),
+        terms=words,
+        actors=tuple(code for _, code in sorted(actors_here)),
+        score=len({w.lower() for w in words}) + (2.0 if event else 0.0),
+        source=event.source.code if event and event.source else None,
+        target=event.target.code if event and event.target else None,
     )
 
 
-def _sentence_of(hit: Hit, sentences: list[tuple[int, int]]) -> tuple[int, int] | None:
-    for span in sentences:
-        if span[0] <= hit.start < span[1]:
-            return span
-    return None
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

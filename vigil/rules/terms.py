@@ -1,40 +1,123 @@
-"""Terms as analysts write them, compiled to patterns over folded text.
+"""Terms as analysts write them, and how each is found in folded text.
 
-A term is a word or phrase. Matching is case- and diacritic-insensitive and respects word
-boundaries; a trailing ``*`` stands for any word ending (``mediat*``); spaces match any run of
-spaces or hyphens, and a hyphen in a term is optional (``TB-2`` matches ``TB2`` and ``TB 2``).
+A term is a word or phrase. Matching ignores case and diacritics and respects word boundaries.
+``*`` at the end of the last word stands for any ending (``mediat*``); ``~word`` finds any word
+with the same Snowball stem (mediate, mediation, mediating); ``case:`` makes a term
+case-sensitive (``case:TB2`` does not find "tb2"). Hyphens and spaces are interchangeable, and a
+hyphen or a letter–digit joint may also be left out: ``TB2``, ``TB-2`` and ``TB 2`` are one term.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import dataclass, field
+from functools import cache
 
-from vigil.text import fold_term
+import snowballstemmer
 
-_WORD_CHARS = re.compile(r"[^\s\-*]+")
+from vigil.text import fold_term, normalise_text
 
-
-def term_problem(term: str) -> str | None:
-    """Why ``term`` cannot be used, or None."""
-    if not term.strip():
-        return "empty term"
-    stripped = term.strip()
-    if "*" in stripped.rstrip("*") or stripped.endswith("**"):
-        return f"term {term!r}: '*' is only allowed once, at the end of a word"
-    if stripped == "*" or not _WORD_CHARS.search(stripped):
-        return f"term {term!r} has no letters or digits to match"
-    return None
+MAX_VARIANTS = 16
+_WORD = re.compile(r"\w")
+_JOINT = re.compile(r"(?<=[^\W\d_]) ?(?=\d)|(?<=\d) ?(?=[^\W\d_])")
 
 
-def compile_term(term: str) -> re.Pattern[str]:
-    """Regular expression matching ``term`` in text folded by :func:`vigil.text.fold`."""
-    folded = fold_term(term.strip())
-    wildcard = folded.endswith("*")
-    words = folded.rstrip("*").split()
-    parts = []
-    for word in words:
-        pieces = [re.escape(piece) for piece in word.split("-") if piece]
-        parts.append(r"[\-\s]?".join(pieces))
-    pattern = r"[\s\-]+".join(parts)
-    ending = r"\w*" if wildcard else ""
-    return re.compile(rf"(?<!\w){pattern}{ending}(?!\w)")
+class TermError(ValueError):
+    """A term that cannot be matched, with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One searchable term; equal terms in different rules are searched once."""
+
+    text: str
+    wildcard: bool = False
+    stem: bool = False
+    case_sensitive: bool = False
+    # Terms key every hit table of a run: hash once, not on every lookup.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_hash", hash((self.text, self.wildcard, self.stem, self.case_sensitive))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @classmethod
+    def parse(cls, raw: str, *, case_sensitive: bool = False) -> Term:
+        """Read the term syntax (``word``, ``phrase words``, ``mediat*``, ``~mediate``)."""
+        text = normalise_text(raw).strip()
+        stem = text.startswith("~")
+        if stem:
+            text = text[1:].strip()
+        wildcard = text.endswith("*")
+        core = text.rstrip("*") if wildcard else text
+        if not core.strip():
+            raise TermError(f"term {raw!r} has no letters or digits to match")
+        if "*" in core:
+            raise TermError(f"term {raw!r}: '*' is only allowed once, at the end of the last word")
+        if not _WORD.search(core):
+            raise TermError(f"term {raw!r} has no letters or digits to match")
+        if stem and (wildcard or " " in core.strip()):
+            raise TermError(f"term {raw!r}: '~' (same stem) takes one word without '*'")
+        if wildcard and not _WORD.match(core[-1]):
+            raise TermError(f"term {raw!r}: '*' must follow a letter or digit")
+        return cls(core.strip(), wildcard, stem, case_sensitive)
+
+    def __str__(self) -> str:
+        text = ("~" if self.stem else "") + self.text + ("*" if self.wildcard else "")
+        if " " in text:
+            text = f'"{text}"'
+        return f"case:{text}" if self.case_sensitive else text
+
+    @property
+    def folded(self) -> str:
+        return fold_term(self.text)
+
+    def patterns(self) -> tuple[str, ...]:
+        """The literal strings to look for in folded text (before boundary checks)."""
+        if self.stem:
+            return (stem_of(self.folded),)
+        return joint_variants(self.folded)
+
+    def case_forms(self) -> frozenset[str]:
+        """For case-sensitive terms: the accepted spellings, hyphens read as spaces."""
+        return frozenset(joint_variants(normalise_text(self.text).replace("-", " ")))
+
+
+def joint_variants(folded: str) -> tuple[str, ...]:
+    """``folded`` with each letter–digit joint both closed up and spaced ("tb2", "tb 2").
+
+    Spaces between two words of letters stay: closing them up would make a new word.
+    """
+    joints = list(_JOINT.finditer(folded))
+    if not joints:
+        return (folded,)
+    variants: list[str] = []
+    for choice in itertools.product(("", " "), repeat=len(joints)):
+        pieces, last = [], 0
+        for joint, filler in zip(joints, choice, strict=True):
+            pieces += [folded[last : joint.start()], filler]
+            last = joint.end()
+        pieces.append(folded[last:])
+        variants.append("".join(pieces))
+        if len(variants) >= MAX_VARIANTS:
+            break
+    return tuple(dict.fromkeys(variants))
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+def stem_of(word: str) -> str:
+    """The Snowball (English) stem of a folded word."""
+    return _stemmer().stemWord(word)
+
+
+def is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"

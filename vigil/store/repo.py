@@ -22,7 +22,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoredMatch(Match):
     """A stored match joined with its item: everything a digest shows about it."""
 
@@ -102,6 +102,23 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [_stored_match(row._mapping) for row in conn.execute(query)]
+
+    def article(self, item_id: int) -> Article | None:
+        """A stored item as an Article again (for ``vigil rules test`` and backtests)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(items).where(items.c.id == item_id)).first()
+        if row is None:
+            return None
+        return Article(
+            title=row.title,
+            body=row.body,
+            outlet=row.outlet,
+            link=row.link,
+            author=row.author,
+            published=row.published,
+            date_missing=row.date_missing,
+            tags=tuple(row.tags),
+        )
 
     # -- outbox ------------------------------------------------------------------------
 
@@ -293,6 +310,8 @@ def _match_row(item_id: int, match: Match, when: datetime) -> dict[str, Any]:
         "terms": list(match.terms),
         "actors": list(match.actors),
         "score": match.score,
+        "source": match.source,
+        "target": match.target,
         "matched_at": when,
     }
 
@@ -306,6 +325,8 @@ def _stored_match(row: Any) -> StoredMatch:
         terms=tuple(row["terms"]),
         actors=tuple(row["actors"]),
         score=row["score"],
+        source=row["source"],
+        target=row["target"],
         item_id=row["item_id"],
         title=row["title"],
         outlet=row["outlet"],

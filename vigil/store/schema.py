@@ -74,6 +74,9 @@ matches = Table(
     Column("terms", JSON, nullable=False),
     Column("actors", JSON, nullable=False),
     Column("score", Float, nullable=False),
+    # Event rules: who did it to whom, as actor codes.
+    Column("source", String(16)),
+    Column("target", String(16)),
     Column("matched_at", UTCDateTime(), nullable=False),
     UniqueConstraint("item_id", "rule_id", name="uq_matches_item_rule"),
 )
