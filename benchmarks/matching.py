@@ -2,7 +2,8 @@
 
 The demo data is a few dozen articles, far too few to time; this script recombines their
 sentences into a large synthetic corpus (fixed seed, so every run sees the same text) and times
-`Matcher.match`, a first `Store.ingest` into a fresh SQLite file and a second, all-duplicate one.
+`Matcher.match_many`, a first `Store.ingest` into a fresh SQLite file and a second,
+all-duplicate one.
 
 Run from the repository root:  python benchmarks/matching.py --articles 10000
 """
@@ -152,13 +153,15 @@ def time_matching(
     """Seconds per pass of matching the whole corpus, and the matches of the last pass."""
     seconds, found = [], []
     for _ in range(repeat):
-        elapsed, found = timed(lambda: [matcher.match(a) for a in corpus])
+        elapsed, found = timed(matcher.match_many, corpus)
         seconds.append(elapsed)
     return seconds, found
 
 
 def time_ingest(
-    corpus: Sequence[Article], match: Callable[[Article], Sequence[Match]], repeat: int
+    corpus: Sequence[Article],
+    match: Callable[[list[Article]], Sequence[Sequence[Match]]],
+    repeat: int,
 ) -> tuple[list[float], list[float]]:
     """Seconds per pass of a first ingest into a fresh SQLite file, and of a second one.
 
@@ -225,8 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     per_rule = Counter(m.rule_id for matches in found for m in matches)
     matched_articles = sum(1 for matches in found if matches)
     precomputed = {a.guid: m for a, m in zip(corpus, found, strict=True)}
-    new_seconds, dup_seconds = time_ingest(corpus, matcher.match, args.repeat)
-    store_only_seconds, _ = time_ingest(corpus, lambda a: precomputed[a.guid], args.repeat)
+    new_seconds, dup_seconds = time_ingest(corpus, matcher.match_many, args.repeat)
+    store_only_seconds, _ = time_ingest(
+        corpus, lambda articles: [precomputed[a.guid] for a in articles], args.repeat
+    )
 
     n = len(corpus)
     match_rate = n / statistics.median(match_seconds)
@@ -234,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dup_rate = n / statistics.median(dup_seconds)
     rss = peak_rss_mib()
     print("results")
-    print(rate_line("Matcher.match", n, match_seconds, "articles"))
+    print(rate_line("Matcher.match_many", n, match_seconds, "articles"))
     print(rate_line("Store.ingest, new (matching included)", n, new_seconds, "items"))
     print(rate_line("Store.ingest, new (matches precomputed)", n, store_only_seconds, "items"))
     print(rate_line("Store.ingest, all duplicates", n, dup_seconds, "items"))
@@ -251,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {rule.id:<40} {per_rule.get(rule.id, 0):>8,}")
     print()
     print(
-        f"summary: on {n:,} synthetic articles, Matcher.match runs at {match_rate:,.0f} "
+        f"summary: on {n:,} synthetic articles, Matcher.match_many runs at {match_rate:,.0f} "
         f"articles/s; ingest into SQLite at {new_rate:,.0f} new items/s (matching included) "
         f"and {dup_rate:,.0f} duplicates/s; peak RSS "
         f"{'n/a' if rss is None else f'{rss:,.0f} MiB'} (medians of {args.repeat}, "

@@ -8,10 +8,14 @@ from vigil.rules import Match
 from vigil.store import Store
 
 
-def _match(article: Article) -> list[Match]:
+def _match_one(article: Article) -> list[Match]:
     if "drone" not in article.body:
         return []
     return [Match("drones", article.body, ((0, 5),), ("drone",), ("TUR",), 1.0)]
+
+
+def _match(articles: list[Article]) -> list[list[Match]]:
+    return [_match_one(article) for article in articles]
 
 
 @pytest.fixture
@@ -50,10 +54,10 @@ def test_bare_guids_are_scoped_to_their_outlet(store: Store) -> None:
 
 
 def test_an_article_and_its_matches_are_stored_together(store: Store) -> None:
-    def broken(article: Article) -> list[Match]:
-        if article.title == "C":
+    def broken(articles: list[Article]) -> list[list[Match]]:
+        if any(article.title == "C" for article in articles):
             raise RuntimeError("matcher crashed")
-        return _match(article)
+        return _match(articles)
 
     with pytest.raises(RuntimeError):
         store.ingest(_articles(), broken)

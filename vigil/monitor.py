@@ -137,7 +137,7 @@ class Monitor:
         self, name: str, articles: Sequence[Article], *, url: str | None = None
     ) -> tuple[SourceOutcome, Counter[str]]:
         """Store new articles and their matches; already-seen articles are skipped entirely."""
-        new = self.store.ingest(articles, self.matcher.match)
+        new = self.store.ingest(articles, self.matcher.match_many)
         if url is not None:
             self.store.record_feed_attempt(name, url, None)
         per_rule = Counter(match.rule_id for _, _, found in new for match in found)

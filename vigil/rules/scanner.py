@@ -9,9 +9,10 @@ and the reference the fast scanner is tested against.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 import ahocorasick
 
@@ -34,9 +35,9 @@ class TermScanner:
         self.terms = tuple(dict.fromkeys(terms))
         # Exact patterns: pattern -> (its words, terms that use it).
         self._exact: dict[str, tuple[frozenset[str], list[Term]]] = {}
-        # Word -> exact patterns that contain it (each pattern filed under its rarest-looking,
-        # i.e. longest, word).
+        # Word -> exact patterns that start with it.
         self._by_word: dict[str, list[str]] = defaultdict(list)
+        self._unanchored: list[str] = []
         prefix_entries: dict[str, list[Term]] = defaultdict(list)
         for term in self.terms:
             for pattern in term.patterns():
@@ -46,9 +47,16 @@ class TermScanner:
                 if pattern not in self._exact:
                     words = frozenset(_TOKEN.findall(pattern))
                     self._exact[pattern] = (words, [])
-                    self._by_word[max(words, key=len)].append(pattern)
+                    first = _TOKEN.match(pattern)
+                    if first is None:  # starts with punctuation (".net"): searched on its own
+                        self._unanchored.append(pattern)
+                    else:
+                        self._by_word[first.group()].append(pattern)
                 self._exact[pattern][1].append(term)
         self._vocabulary = frozenset(self._by_word)
+        self._vocabulary_bytes = frozenset(
+            word.encode() for word in self._by_word if word.isascii()
+        )
         self._automaton = ahocorasick.Automaton()
         for pattern, pattern_terms in prefix_entries.items():
             self._automaton.add_word(pattern, (len(pattern), tuple(pattern_terms)))
@@ -58,51 +66,127 @@ class TermScanner:
 
     def scan(self, folded: FoldedText) -> dict[Term, list[Span]]:
         """Every occurrence of every term, as spans of the original text, in text order."""
-        hits: dict[Term, list[Span]] = defaultdict(list)
-        text = folded.folded
-        words = set(_TOKEN.findall(text))
-        for word in words & self._vocabulary:
-            for pattern in self._by_word[word]:
-                needed, terms = self._exact[pattern]
-                if len(needed) > 1 and not needed <= words:
-                    continue
-                start = text.find(pattern)
-                while start >= 0:
-                    end = start + len(pattern)
-                    before_ok = start == 0 or not _is_word(text[start - 1])
-                    after_ok = end == len(text) or not _is_word(text[end])
-                    found_at = start
-                    start = text.find(pattern, start + 1)  # the next one may overlap this one
-                    if not (before_ok and after_ok):
-                        continue
-                    span = folded.span_in_original(found_at, end)
-                    for term in terms:
-                        if term.case_sensitive and not _same_case(folded.original, span, term):
-                            continue
-                        hits[term].append(span)
-        if self._has_prefixes:
-            self._scan_prefixes(folded, hits)
-        return {term: sorted(spans) for term, spans in hits.items()}
+        return self.scan_many([folded])[0]
 
-    def _scan_prefixes(self, folded: FoldedText, hits: dict[Term, list[Span]]) -> None:
-        text = folded.folded
-        size = len(text)
-        for last, (length, terms) in self._automaton.iter(text):
-            start = last - length + 1
-            if start > 0 and _is_word(text[start - 1]):
-                continue
-            end = last + 1
-            while end < size and _is_word(text[end]):
-                end += 1
-            for term in terms:
-                if term.stem and stem_of(text[start:end]) != term.patterns()[0]:
+    def scan_many(self, texts: Sequence[FoldedText]) -> list[dict[Term, list[Span]]]:
+        """:meth:`scan` for many texts at once: they are joined into batches of about a
+        megabyte, so the fixed costs of a pass are paid per batch, not per article."""
+        found: list[dict[Term, list[Span]]] = [defaultdict(list) for _ in texts]
+        # ASCII texts and the others in separate batches: ASCII ones take the fast path.
+        by_kind: dict[bool, list[int]] = {True: [], False: []}
+        for index, folded in enumerate(texts):
+            by_kind[folded.folded.isascii()].append(index)
+        for indexes in by_kind.values():
+            batch: list[int] = []
+            size = 0
+            for index in indexes:
+                batch.append(index)
+                size += len(texts[index].folded) + 1
+                if size >= BATCH_CHARACTERS:
+                    self._scan_batch(texts, batch, found)
+                    batch, size = [], 0
+            if batch:
+                self._scan_batch(texts, batch, found)
+        return [{term: sorted(spans) for term, spans in hits.items()} for hits in found]
+
+    def _scan_batch(
+        self, texts: Sequence[FoldedText], batch: list[int], found: list[dict[Term, list[Span]]]
+    ) -> None:
+        # One text, separated by line breaks: no term spans a line break, and a line break is a
+        # word boundary, so nothing found can straddle two articles.
+        joined = "\n".join(texts[index].folded for index in batch)
+        lengths = (len(texts[index].folded) + 1 for index in batch[:-1])
+        starts = list(itertools.accumulate(lengths, initial=0))
+        size = len(joined)
+
+        raw: list[tuple[int, int, Sequence[Term]]] = []
+        record = raw.append
+        for start, word in self._words(joined):
+            for pattern in self._by_word[word]:
+                end = start + len(pattern)
+                if (len(pattern) == len(word) or joined.startswith(pattern, start)) and (
+                    end == size or not _is_word(joined[end])
+                ):
+                    record((start, end, self._exact[pattern][1]))
+        for pattern in self._unanchored:
+            start = joined.find(pattern)
+            while start >= 0:
+                end = start + len(pattern)
+                if (start == 0 or not _is_word(joined[start - 1])) and (
+                    end == size or not _is_word(joined[end])
+                ):
+                    record((start, end, self._exact[pattern][1]))
+                start = joined.find(pattern, start + 1)
+        if self._has_prefixes:
+            for last, (length, terms) in self._automaton.iter(joined):
+                start = last - length + 1
+                if start > 0 and _is_word(joined[start - 1]):
                     continue
-                span = folded.span_in_original(start, end)
+                end = last + 1
+                while end < size and _is_word(joined[end]):
+                    end += 1
+                record((start, end, terms))
+        self._distribute(raw, joined, texts, batch, starts, found)
+
+    @staticmethod
+    def _distribute(
+        raw: list[tuple[int, int, Sequence[Term]]],
+        joined: str,
+        texts: Sequence[FoldedText],
+        batch: list[int],
+        starts: list[int],
+        found: list[dict[Term, list[Span]]],
+    ) -> None:
+        """File each occurrence under its article, as a span of that article's original text."""
+        raw.sort(key=lambda item: item[0])
+        slot = -1
+        next_start = 0
+        folded = texts[batch[0]]
+        offset = 0
+        hits = found[batch[0]]
+        for start, end, terms in raw:
+            while start >= next_start:
+                slot += 1
+                next_start = starts[slot + 1] if slot + 1 < len(starts) else len(joined) + 1
+                folded = texts[batch[slot]]
+                offset = starts[slot]
+                hits = found[batch[slot]]
+            if folded.irregular:
+                span = folded.span_in_original(start - offset, end - offset)
+            else:
+                span = (start - offset, end - offset)
+            for term in terms:
                 if term.case_sensitive and not _same_case(folded.original, span, term):
+                    continue
+                if term.stem and stem_of(joined[start:end]) != term.patterns()[0]:
                     continue
                 hits[term].append(span)
 
+    def _words(self, text: str) -> Iterator[tuple[int, str]]:
+        """(offset, word) for every word of ``text`` that starts a rule's term.
 
+        ASCII text (most folded news) is split in C after one byte translation; other text
+        goes through the regex engine.
+        """
+        vocabulary = self._vocabulary
+        if text.isascii():
+            ascii_vocabulary = self._vocabulary_bytes
+            position = 0
+            for token in text.encode().translate(_ASCII_SPACES).split(b" "):
+                if token in ascii_vocabulary:
+                    yield position, token.decode()
+                position += len(token) + 1
+            return
+        for found in _TOKEN.finditer(text):
+            if found.group() in vocabulary:
+                yield found.start(), found.group()
+
+
+BATCH_CHARACTERS = 1_000_000
+# Every ASCII byte that is not a word character becomes a space, so split() gives the words.
+_ASCII_SPACES = bytes(b if (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(128)) + bytes(
+    range(128, 256)
+)
 _TOKEN = re.compile(r"\w+")
 
 

@@ -60,29 +60,36 @@ class Store:
     # -- items and matches ---------------------------------------------------------------
 
     def ingest(
-        self, articles: Iterable[Article], match: Callable[[Article], Sequence[Match]]
+        self,
+        articles: Iterable[Article],
+        match_many: Callable[[list[Article]], Sequence[Sequence[Match]]],
     ) -> list[tuple[int, Article, Sequence[Match]]]:
         """Store articles not seen before together with their matches, in one transaction.
 
-        Returns only the new articles. An article and its matches are stored together or not at
-        all, so a crash or a retry never leaves a seen-but-unmatched item behind; an article a
-        concurrent run inserted first is skipped (the database's unique key decides).
+        Returns only the new articles. ``match_many`` matches a list of articles at once (the
+        matcher scans them in batches). An article and its matches are stored together or not
+        at all, so a crash or a retry never leaves a seen-but-unmatched item behind; an article
+        a concurrent run inserted first is skipped (the database's unique key decides).
         """
-        new: list[tuple[int, Article, Sequence[Match]]] = []
         now = _now()
         with self.engine.begin() as conn:
+            new: list[tuple[int, Article]] = []
             for article in articles:
                 statement = _insert_ignoring_conflicts(
                     conn.dialect.name, items, _item_row(article, now)
                 ).returning(items.c.id)
                 item_id = conn.execute(statement).scalar_one_or_none()
-                if item_id is None:
-                    continue
-                found = match(article)
-                if found:
-                    conn.execute(matches.insert(), [_match_row(item_id, m, now) for m in found])
-                new.append((item_id, article, found))
-        return new
+                if item_id is not None:
+                    new.append((item_id, article))
+            found = match_many([article for _, article in new]) if new else []
+            rows = [
+                _match_row(item_id, match, now)
+                for (item_id, _), item_matches in zip(new, found, strict=True)
+                for match in item_matches
+            ]
+            if rows:
+                conn.execute(matches.insert(), rows)
+        return [(item_id, article, m) for (item_id, article), m in zip(new, found, strict=True)]
 
     def undelivered_matches(self) -> list[StoredMatch]:
         """Matches no message has claimed yet, oldest item first."""
