@@ -69,7 +69,7 @@ def build_rules(count: int, seed: int, folder: Path, words: list[str]) -> None:
     (folder / "generated.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def build_corpus(megabytes: float, seed: int) -> list[Article]:
+def build_corpus(megabytes: float, seed: int, real_share: float = 0.05) -> list[Article]:
     """News-like articles: real sentences from the bundled seed and demo feeds (one in twenty),
     mixed with sentences drawn from a Zipf-distributed vocabulary of 30,000 words, so that word
     frequencies (and so how often a rule's words occur) look like a newswire's rather than a
@@ -92,7 +92,7 @@ def build_corpus(megabytes: float, seed: int) -> list[Article]:
     weights = [1 / (rank + 1) for rank in range(len(words))]
 
     def sentence() -> str:
-        if rng.random() < 0.05:
+        if rng.random() < real_share:
             return rng.choice(real)
         drawn = rng.choices(words, weights, k=rng.randint(8, 25))
         return " ".join(drawn).capitalize() + "."
@@ -148,9 +148,15 @@ def main() -> None:
         "--naive-megabytes", type=float, default=0.5, help="sample for the naive baseline"
     )
     parser.add_argument("--seed", type=int, default=7, help="random seed for rules and corpus")
+    parser.add_argument(
+        "--real-share",
+        type=float,
+        default=0.05,
+        help="share of sentences taken from the bundled on-topic articles (default 0.05)",
+    )
     args = parser.parse_args()
 
-    articles = build_corpus(args.megabytes, args.seed)
+    articles = build_corpus(args.megabytes, args.seed, args.real_share)
     with tempfile.TemporaryDirectory() as tmp:
         build_rules(args.rules, args.seed, Path(tmp), vocabulary(articles[:500]))
         started = time.perf_counter()
@@ -176,7 +182,10 @@ def main() -> None:
         f"  rules        {len(ruleset.rules):,} ({terms:,} distinct terms and names), "
         f"compiled in {compile_seconds:.2f} s"
     )
-    print(f"  corpus       {len(articles):,} articles, {total_mb:.1f} MB, seed {args.seed}")
+    print(
+        f"  corpus       {len(articles):,} articles, {total_mb:.1f} MB, seed {args.seed}, "
+        f"{args.real_share:.0%} on-topic sentences"
+    )
     print(f"  passes       {args.repeat} (median reported)")
     print()
     print(

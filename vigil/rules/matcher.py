@@ -112,6 +112,7 @@ class Matcher:
             for key in anchor:
                 self._by_key.setdefault(key, []).append(entry)
         self.scanner = TermScanner(terms)
+        self._order = {rule.id: index for index, rule in enumerate(ruleset.rules)}
 
     def prepare(self, article: Article) -> Document:
         """Fold and scan the article once: every rule then works from these hits."""
@@ -126,11 +127,9 @@ class Matcher:
 
     def _attach(self, doc: Document, hits: dict[Term, list[Span]]) -> None:
         doc.term_hits = hits
-        for term, owners in self._alias_owner.items():
-            spans = hits.get(term)
-            if not spans:
-                continue
-            for code, role, adjective in owners:
+        for term in hits.keys() & self._alias_owner.keys():
+            spans = hits[term]
+            for code, role, adjective in self._alias_owner[term]:
                 doc.actor_hits.setdefault(code, []).extend(spans)
                 if role:
                     for span in spans:
@@ -165,7 +164,7 @@ class Matcher:
             outcome = self.evaluate_rule(rule, doc)
             if outcome.spans is not None:
                 found[rule.id] = _evidence(rule, doc, outcome)
-        return [found[rule.id] for rule in self.ruleset.rules if rule.id in found]
+        return sorted(found.values(), key=lambda match: self._order[match.rule_id])
 
     # -- evaluation ----------------------------------------------------------------------
 
