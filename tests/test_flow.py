@@ -54,7 +54,7 @@ def test_monitor_flow_delivers_one_digest_then_nothing(
 def test_vigil_run_reports_and_exits_zero(prefect_server: None, vigil_env: Path) -> None:
     result = CliRunner().invoke(app, ["run"])
     assert result.exit_code == 0, result.output
-    assert "sources: 4 read, 0 failed" in result.output
+    assert "sources: 4 read, 0 unchanged, 0 failed" in result.output
     assert "new items: 19" in result.output
     assert f"delivered to Maildir {vigil_env / 'outbox'}" in result.output
     assert "Traceback" not in result.output

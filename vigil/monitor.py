@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,10 +16,11 @@ from vigil.article import Article
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
 from vigil.digest import DigestRenderer, build_digest
-from vigil.errors import VigilError
+from vigil.errors import SourceError
 from vigil.rules import Matcher, RuleSet, load_ruleset
 from vigil.settings import Settings
-from vigil.sources import FeedSpec, fetch_feed, load_feeds_file, parse_feed, read_article_folder
+from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
+from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
 from vigil.store import Store
 
 
@@ -32,10 +33,12 @@ class SourceOutcome:
     new_items: int = 0
     error: str | None = None
     warning: str | None = None
+    # read | unchanged (304) | failed | waiting (backing off) | disabled (410 Gone)
+    status: str = "read"
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.status != "failed"
 
 
 @dataclass
@@ -69,13 +72,15 @@ class RunSummary:
 
     def lines(self) -> list[str]:
         """The run summary as log lines, for people and for grep."""
-        ok = len(self.sources) - len(self.failed_sources)
-        lines = [f"sources: {ok} read, {len(self.failed_sources)} failed"]
+        counts = Counter(source.status for source in self.sources)
+        parts = [f"{counts[status]} {status}" for status in ("read", "unchanged", "failed")]
+        parts += [f"{counts[s]} {s}" for s in ("waiting", "disabled") if counts[s]]
+        lines = [f"sources: {', '.join(parts)}"]
         for source in self.sources:
             if source.error:
                 lines.append(f"  FAILED {source.name}: {source.error}")
             elif source.warning:
-                lines.append(f"  warning {source.name}: {source.warning}")
+                lines.append(f"  {source.status} {source.name}: {source.warning}")
         lines.append(f"new items: {self.new_items}")
         if self.matches_per_rule:
             per_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(self.matches_per_rule.items()))
@@ -119,6 +124,12 @@ class Monitor:
         self.renderer = DigestRenderer(settings.templates)
         self.store = Store(settings.store_url)
         self.transport = make_transport(settings)
+        self.limits = FetchLimits(
+            concurrency=settings.fetch_concurrency,
+            total_timeout=settings.feed_timeout,
+            read_timeout=min(settings.feed_timeout, 20.0),
+            max_bytes=settings.feed_max_bytes,
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -128,28 +139,76 @@ class Monitor:
 
     # -- steps -------------------------------------------------------------------------
 
-    def read_feed(self, spec: FeedSpec) -> tuple[list[Article], str | None]:
-        """Fetch and parse one feed; raises SourceError (the flow retries it)."""
-        result = parse_feed(fetch_feed(spec, timeout=self.settings.feed_timeout), spec)
-        return result.articles, result.warning
+    def read_feeds(self, specs: Sequence[FeedSpec]) -> tuple[list[SourceOutcome], Counter[str]]:
+        """Fetch every due feed concurrently, then parse and store what changed.
 
-    def ingest(
-        self, name: str, articles: Sequence[Article], *, url: str | None = None
+        Never raises for a feed's sake: each outcome says what happened, and the store keeps
+        each feed's health (validators for conditional GET, failures, backoff, disabled).
+        """
+        outcomes: list[SourceOutcome] = []
+        per_rule: Counter[str] = Counter()
+        states = self.store.feed_states(specs)
+        due = []
+        for spec, state in zip(specs, states, strict=True):
+            if state.disabled:
+                outcomes.append(
+                    SourceOutcome(
+                        spec.name,
+                        status="disabled",
+                        warning="disabled after 410 Gone; edit its URL to retry",
+                    )
+                )
+            elif not state.due:
+                when = f"{state.next_attempt:%Y-%m-%d %H:%M} UTC" if state.next_attempt else "later"
+                outcomes.append(
+                    SourceOutcome(
+                        spec.name,
+                        status="waiting",
+                        warning=f"{state.failures} failure(s); next try {when}",
+                    )
+                )
+            else:
+                due.append((spec, state))
+        fetched = fetch_many([(state.url, state.validators) for _, state in due], self.limits)
+        for (spec, _), result in zip(due, fetched, strict=True):
+            outcome, found = self._ingest_fetched(spec, result)
+            outcomes.append(outcome)
+            per_rule.update(found)
+        order = {spec.name: index for index, spec in enumerate(specs)}
+        outcomes.sort(key=lambda outcome: order[outcome.name])
+        return outcomes, per_rule
+
+    def _ingest_fetched(
+        self, spec: FeedSpec, fetched: Fetched
     ) -> tuple[SourceOutcome, Counter[str]]:
+        if fetched.status is FetchStatus.NOT_MODIFIED:
+            self.store.record_fetch(spec, fetched)
+            return SourceOutcome(spec.name, status="unchanged"), Counter()
+        if fetched.status is not FetchStatus.OK:
+            self.store.record_fetch(spec, fetched)
+            status = "disabled" if fetched.status is FetchStatus.GONE else "failed"
+            return SourceOutcome(
+                spec.name, status=status, error=f"{spec.name}: {fetched.error}"
+            ), Counter()
+        try:
+            parsed = parse_feed(fetched.body or b"", spec)
+        except SourceError as exc:
+            self.store.record_fetch(
+                spec, replace(fetched, status=FetchStatus.FAILED, error=str(exc))
+            )
+            return SourceOutcome(spec.name, status="failed", error=str(exc)), Counter()
+        outcome, per_rule = self.ingest(spec.name, parsed.articles)
+        outcome.warning = parsed.warning
+        if fetched.moved_to:
+            outcome.warning = f"moved permanently to {fetched.moved_to}; following it from now on"
+        self.store.record_fetch(spec, fetched, items=len(parsed.articles))
+        return outcome, per_rule
+
+    def ingest(self, name: str, articles: Sequence[Article]) -> tuple[SourceOutcome, Counter[str]]:
         """Store new articles and their matches; already-seen articles are skipped entirely."""
         new = self.store.ingest(articles, self.matcher.match_many)
-        if url is not None:
-            self.store.record_feed_attempt(name, url, None)
         per_rule = Counter(match.rule_id for _, _, found in new for match in found)
         return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
-
-    def source_failed(self, spec: FeedSpec, error: BaseException) -> SourceOutcome:
-        """Record a feed that could not be read; the run goes on with the others."""
-        message = (
-            str(error) if isinstance(error, VigilError) else f"{type(error).__name__}: {error}"
-        )
-        self.store.record_feed_attempt(spec.name, spec.url, message)
-        return SourceOutcome(spec.name, error=message)
 
     def compose(self) -> Composed:
         """Put one digest of every undelivered match in the outbox (nothing when none)."""
@@ -183,15 +242,9 @@ class Monitor:
         folder = articles if articles is not None else self.settings.articles
         if folder is not None:
             self._add(summary, *self.ingest(folder.name, read_article_folder(folder)))
-        for spec in self.feeds(feeds_file):
-            try:
-                items, warning = self.read_feed(spec)
-            except VigilError as exc:
-                summary.sources.append(self.source_failed(spec, exc))
-                continue
-            outcome, per_rule = self.ingest(spec.name, items, url=spec.url)
-            outcome.warning = warning
-            self._add(summary, outcome, per_rule)
+        outcomes, per_rule = self.read_feeds(self.feeds(feeds_file))
+        summary.sources += outcomes
+        summary.matches_per_rule.update(per_rule)
         summary.composed = self.compose()
         summary.delivery = self.deliver()
         return summary

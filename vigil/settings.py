@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = Field(None, description="Extra CA bundle to trust for TLS.")
     mail_from: str = "vigil@localhost"
     mail_to: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["analyst@localhost"])
-    feed_timeout: float = Field(20.0, gt=0)
+    feed_timeout: float = Field(60.0, gt=0, description="Seconds one feed fetch may take in all.")
+    fetch_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once.")
+    feed_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest feed accepted.")
 
     @field_validator("mail_to", mode="before")
     @classmethod

@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from vigil.article import Article
 from vigil.rules.matcher import Match
+from vigil.sources.feeds import FeedSpec
+from vigil.sources.fetch import Fetched, FetchStatus, Validators
 from vigil.store.schema import deliveries, feeds, items, matches, messages, metadata
 
 
@@ -230,26 +232,87 @@ class Store:
 
     # -- feed health ---------------------------------------------------------------------
 
-    def record_feed_attempt(self, name: str, url: str, error: str | None) -> None:
-        """Remember the outcome of one fetch of a feed, for health reports and backoff."""
+    def feed_states(
+        self, specs: Sequence[FeedSpec], now: datetime | None = None
+    ) -> list[FeedState]:
+        """Where each feed stands: the URL to fetch, validators, and whether it is due."""
+        now = now or _now()
+        with self.engine.connect() as conn:
+            rows = {row.name: row for row in conn.execute(select(feeds))}
+        states = []
+        for spec in specs:
+            row = rows.get(spec.name)
+            if row is None or row.configured_url != spec.url:
+                states.append(FeedState(spec.name, spec.url, Validators()))
+                continue
+            due = not row.disabled and (row.next_attempt is None or row.next_attempt <= now)
+            states.append(
+                FeedState(
+                    spec.name,
+                    row.url,
+                    Validators(row.etag, row.last_modified),
+                    due=due,
+                    disabled=row.disabled,
+                    next_attempt=row.next_attempt,
+                    failures=row.consecutive_failures,
+                )
+            )
+        return states
+
+    def record_fetch(self, spec: FeedSpec, fetched: Fetched, *, items: int = 0) -> datetime | None:
+        """Remember how a fetch went; returns when a failing feed will next be tried."""
         now = _now()
         with self.engine.begin() as conn:
-            current = conn.execute(
-                select(feeds.c.consecutive_failures).where(feeds.c.name == name)
-            ).scalar_one_or_none()
-            failures = 0 if error is None else (current or 0) + 1
+            row = conn.execute(select(feeds).where(feeds.c.name == spec.name)).first()
+            fresh = row is None or row.configured_url != spec.url
+            failures = 0 if fresh else row.consecutive_failures
             values: dict[str, Any] = {
-                "url": url,
+                "configured_url": spec.url,
+                "url": spec.url if fresh else row.url,
                 "last_attempt": now,
-                "consecutive_failures": failures,
-                "last_error": error,
             }
-            if error is None:
-                values["last_success"] = now
-            if current is None:
-                conn.execute(feeds.insert().values(name=name, **values))
+            if fresh:
+                values |= {"etag": None, "last_modified": None, "disabled": False, "items_seen": 0}
+            retry_at = None
+            if fetched.status in {FetchStatus.OK, FetchStatus.NOT_MODIFIED}:
+                values |= {
+                    "last_success": now,
+                    "consecutive_failures": 0,
+                    "last_error": None,
+                    "next_attempt": None,
+                    "etag": fetched.validators.etag,
+                    "last_modified": fetched.validators.last_modified,
+                }
+                if fetched.moved_to:
+                    values["url"] = fetched.moved_to
+                values["items_seen"] = (0 if fresh else row.items_seen) + items
+            elif fetched.status is FetchStatus.GONE:
+                values |= {
+                    "disabled": True,
+                    "last_error": fetched.error,
+                    "consecutive_failures": failures + 1,
+                    "next_attempt": None,
+                }
             else:
-                conn.execute(update(feeds).where(feeds.c.name == name).values(**values))
+                retry_at = fetched.retry_after or now + feed_backoff(failures + 1)
+                values |= {
+                    "consecutive_failures": failures + 1,
+                    "last_error": fetched.error,
+                    "next_attempt": retry_at,
+                }
+            if row is None:
+                conn.execute(feeds.insert().values(name=spec.name, **values))
+            else:
+                conn.execute(update(feeds).where(feeds.c.name == spec.name).values(**values))
+        return retry_at
+
+    def feed_health(self) -> list[Any]:
+        """Every feed's row, worst first: for `vigil feeds`."""
+        query = select(feeds).order_by(
+            feeds.c.disabled.desc(), feeds.c.consecutive_failures.desc(), feeds.c.name
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables, for summaries and health output."""
@@ -258,6 +321,22 @@ class Store:
                 table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for table in (items, matches, messages, feeds)
             }
+
+
+def feed_backoff(failures: int) -> timedelta:
+    """A failing feed waits 5, 10, 20 … minutes before its next try, at most a day."""
+    return timedelta(minutes=min(5 * 2 ** max(failures - 1, 0), 24 * 60))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    name: str
+    url: str
+    validators: Validators
+    due: bool = True
+    disabled: bool = False
+    next_attempt: datetime | None = None
+    failures: int = 0
 
 
 def retry_delay(attempt: int) -> timedelta:

@@ -119,9 +119,17 @@ feeds = Table(
     "feeds",
     metadata,
     Column("name", String(255), primary_key=True),
+    # The URL as the feeds file gives it; when the file changes, the feed's state starts over.
+    Column("configured_url", Text, nullable=False),
+    # The URL to fetch: the configured one, or where a permanent redirect moved it.
     Column("url", Text, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
     Column("last_attempt", UTCDateTime()),
     Column("last_success", UTCDateTime()),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    Column("next_attempt", UTCDateTime()),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("items_seen", Integer, nullable=False, default=0),
 )

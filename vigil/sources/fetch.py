@@ -1,0 +1,209 @@
+"""Fetching feeds politely: concurrent, conditional, bounded, and never fatal to the run.
+
+Every outcome is a :class:`Fetched` value, never an exception, so one broken feed cannot stop
+the others: the caller records what happened (health, backoff) and parses only what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from pathlib import Path
+
+import httpx
+
+from vigil import __version__
+
+USER_AGENT = f"vigil/{__version__} (news monitor; polite: conditional GET, backoff)"
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"  # new content in ``body``
+    NOT_MODIFIED = "not_modified"  # 304: nothing to parse
+    FAILED = "failed"  # try again later, with backoff (or at ``retry_after``)
+    GONE = "gone"  # 410: the feed is disabled until someone edits it
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    concurrency: int = 16
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What the server said last time, sent back so an unchanged feed costs a 304."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str  # what was requested
+    status: FetchStatus
+    body: bytes | None = None
+    validators: Validators = field(default_factory=Validators)
+    # Set when the server moved the feed for good (301/308 all the way): use it from now on.
+    moved_to: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    retry_after: datetime | None = None
+
+
+def fetch_many(
+    requests: Sequence[tuple[str, Validators]], limits: FetchLimits = FetchLimits()
+) -> list[Fetched]:
+    """Fetch every (url, validators) pair, at most ``limits.concurrency`` at a time."""
+    if not requests:
+        return []
+    return asyncio.run(_fetch_many(requests, limits))
+
+
+async def _fetch_many(
+    requests: Sequence[tuple[str, Validators]], limits: FetchLimits
+) -> list[Fetched]:
+    gate = asyncio.Semaphore(limits.concurrency)
+    timeout = httpx.Timeout(
+        connect=limits.connect_timeout,
+        read=limits.read_timeout,
+        write=limits.read_timeout,
+        pool=limits.total_timeout,
+    )
+    async with httpx.AsyncClient(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=limits.max_redirects,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        limits=httpx.Limits(max_connections=limits.concurrency),
+    ) as client:
+
+        async def one(url: str, validators: Validators) -> Fetched:
+            async with gate:
+                try:
+                    return await asyncio.wait_for(
+                        _fetch_one(client, url, validators, limits), limits.total_timeout
+                    )
+                except TimeoutError:
+                    return _failed(url, f"took longer than {limits.total_timeout:g} s in all")
+
+        return list(await asyncio.gather(*(one(url, v) for url, v in requests)))
+
+
+async def _fetch_one(
+    client: httpx.AsyncClient, url: str, validators: Validators, limits: FetchLimits
+) -> Fetched:
+    if not url.startswith(("http://", "https://")):
+        return _read_local(url)
+    headers = {}
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    try:
+        async with client.stream("GET", url, headers=headers) as response:
+            moved_to = _permanent_location(response)
+            if response.status_code == 304:
+                return Fetched(
+                    url,
+                    FetchStatus.NOT_MODIFIED,
+                    validators=validators,
+                    moved_to=moved_to,
+                    http_status=304,
+                )
+            if response.status_code == 410:
+                return Fetched(
+                    url,
+                    FetchStatus.GONE,
+                    http_status=410,
+                    error="410 Gone: the outlet removed this feed; disabled",
+                )
+            if response.status_code in {429, 503}:
+                return _failed(
+                    url,
+                    f"HTTP {response.status_code}",
+                    response.status_code,
+                    _retry_after(response.headers.get("Retry-After")),
+                )
+            if response.status_code >= 400:
+                return _failed(url, f"HTTP {response.status_code}", response.status_code)
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+                return _failed(
+                    url,
+                    f"response of {int(declared):,} bytes is over the "
+                    f"{limits.max_bytes:,}-byte cap",
+                    response.status_code,
+                )
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    return _failed(
+                        url,
+                        f"response passed the {limits.max_bytes:,}-byte cap; aborted",
+                        response.status_code,
+                    )
+                chunks.append(chunk)
+            return Fetched(
+                url,
+                FetchStatus.OK,
+                body=b"".join(chunks),
+                validators=Validators(
+                    response.headers.get("ETag"), response.headers.get("Last-Modified")
+                ),
+                moved_to=moved_to,
+                http_status=response.status_code,
+            )
+    except httpx.TooManyRedirects:
+        return _failed(url, f"more than {limits.max_redirects} redirects (a loop?)")
+    except httpx.TimeoutException as exc:
+        return _failed(url, f"timed out ({type(exc).__name__})")
+    except httpx.HTTPError as exc:
+        return _failed(url, f"{type(exc).__name__}: {exc}")
+
+
+def _read_local(url: str) -> Fetched:
+    path = Path(url.removeprefix("file://"))
+    try:
+        return Fetched(url, FetchStatus.OK, body=path.read_bytes())
+    except OSError as exc:
+        return _failed(url, f"cannot read {path}: {exc.strerror}")
+
+
+def _permanent_location(response: httpx.Response) -> str | None:
+    """The final URL when every redirect on the way was permanent."""
+    if response.history and all(r.status_code in PERMANENT_REDIRECTS for r in response.history):
+        return str(response.url)
+    return None
+
+
+def _retry_after(value: str | None) -> datetime | None:
+    """Retry-After as a moment: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return datetime.now(UTC) + timedelta(seconds=int(value))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _failed(
+    url: str, error: str, http_status: int | None = None, retry_after: datetime | None = None
+) -> Fetched:
+    return Fetched(
+        url, FetchStatus.FAILED, http_status=http_status, error=error, retry_after=retry_after
+    )
