@@ -26,7 +26,8 @@ class Article:
     guid: str | None = None
     author: str | None = None
     published: datetime | None = None
-    # True when the source gave no date and ``published`` is the time vigil first saw it.
+    # True when the source gave no usable date (none, or one in the future) and ``published`` is
+    # the time vigil first saw the article.
     date_missing: bool = False
     tags: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict, hash=False, compare=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +127,14 @@ def parse_feed(data: bytes, spec: FeedSpec, *, now: datetime | None = None) -> F
     return FeedResult(spec, [a for a in articles if a.title or a.body], warning)
 
 
+# A date further ahead than this is a feed's mistake (or a time zone's), not news from tomorrow.
+FUTURE_TOLERANCE = timedelta(hours=26)
+
+
 def _article_from_entry(entry: Any, spec: FeedSpec, seen_at: datetime) -> Article:
     published = _entry_date(entry)
+    if published is not None and published > seen_at + FUTURE_TOLERANCE:
+        published = None  # dated when first seen instead, and flagged
     return Article(
         title=html_to_text(entry.get("title", "")),
         body=_entry_body(entry),
