@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vigil.article import Article
+from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
 from vigil.digest import DigestRenderer, build_digest
@@ -124,6 +125,8 @@ class Monitor:
         self.renderer = DigestRenderer(settings.templates)
         self.store = Store(settings.store_url)
         self.transport = make_transport(settings)
+        # Recent stories, to put today's wire copies into yesterday's clusters.
+        self.clusterer = Clusterer(self.store.recent_signatures())
         self.limits = FetchLimits(
             concurrency=settings.fetch_concurrency,
             total_timeout=settings.feed_timeout,
@@ -206,7 +209,7 @@ class Monitor:
 
     def ingest(self, name: str, articles: Sequence[Article]) -> tuple[SourceOutcome, Counter[str]]:
         """Store new articles and their matches; already-seen articles are skipped entirely."""
-        new = self.store.ingest(articles, self.matcher.match_many)
+        new = self.store.ingest(articles, self.matcher.match_many, self.clusterer)
         per_rule = Counter(match.rule_id for _, _, found in new for match in found)
         return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
 

@@ -14,12 +14,28 @@ MAX_SUBJECT = 180
 
 
 @dataclass(frozen=True, slots=True)
+class Story:
+    """One story under a rule: the best-matching copy, and the outlets that also ran it."""
+
+    main: StoredMatch
+    others: tuple[StoredMatch, ...] = ()
+
+    @property
+    def also_reported_by(self) -> list[str]:
+        return list(dict.fromkeys(m.outlet for m in self.others if m.outlet != self.main.outlet))
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSection:
     rule_id: str
     title: str
     severity: str
     location: str
-    matches: tuple[StoredMatch, ...]
+    stories: tuple[Story, ...]
+
+    @property
+    def matches(self) -> tuple[StoredMatch, ...]:
+        return tuple(m for story in self.stories for m in (story.main, *story.others))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +45,12 @@ class Digest:
 
     @property
     def match_count(self) -> int:
-        return sum(len(section.matches) for section in self.sections)
+        """Stories shown: copies of one story on several feeds count once."""
+        return sum(len(section.stories) for section in self.sections)
 
     @property
     def item_count(self) -> int:
-        return len({m.item_id for section in self.sections for m in section.matches})
+        return len({s.main.item_id for section in self.sections for s in section.stories})
 
     @property
     def match_ids(self) -> list[int]:
@@ -43,7 +60,7 @@ class Digest:
     def subject(self) -> str:
         """Says how many matches and for which rules; one line, however odd the rule titles."""
         noun = "match" if self.match_count == 1 else "matches"
-        parts = [f"{section.title} ({len(section.matches)})" for section in self.sections]
+        parts = [f"{section.title} ({len(section.stories)})" for section in self.sections]
         subject = " ".join(f"vigil: {self.match_count} {noun} — {', '.join(parts)}".split())
         return subject if len(subject) <= MAX_SUBJECT else subject[: MAX_SUBJECT - 1] + "…"
 
@@ -73,13 +90,17 @@ def build_digest(
 
 
 def _section(rule_id: str, rule: Rule | None, matches: list[StoredMatch]) -> RuleSection:
-    # Strongest evidence first, then oldest. A rule deleted since it matched still gets its
-    # matches delivered, under its id.
+    # Strongest evidence first, then oldest; copies of one story (one cluster) are shown once.
+    # A rule deleted since it matched still gets its matches delivered, under its id.
     ordered = sorted(matches, key=lambda m: (-m.score, m.published is None, m.published, m.id))
+    clusters: dict[object, list[StoredMatch]] = {}
+    for match in ordered:
+        key = match.cluster_id if match.cluster_id is not None else ("item", match.item_id)
+        clusters.setdefault(key, []).append(match)
     return RuleSection(
         rule_id=rule_id,
         title=rule.title if rule else rule_id,
         severity=str(rule.severity if rule else Severity.MEDIUM),
         location=rule.location if rule else "(rule no longer defined)",
-        matches=tuple(ordered),
+        stories=tuple(Story(group[0], tuple(group[1:])) for group in clusters.values()),
     )

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from vigil.article import Article
+from vigil.cluster import Clusterer, signature, to_bytes
 from vigil.rules.matcher import Match
 from vigil.sources.feeds import FeedSpec
 from vigil.sources.fetch import Fetched, FetchStatus, Validators
@@ -35,6 +36,7 @@ class StoredMatch(Match):
     link: str | None
     published: datetime | None
     date_missing: bool
+    cluster_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Store:
         self,
         articles: Iterable[Article],
         match_many: Callable[[list[Article]], Sequence[Sequence[Match]]],
+        clusterer: Clusterer | None = None,
     ) -> list[tuple[int, Article, Sequence[Match]]]:
         """Store articles not seen before together with their matches, in one transaction.
 
@@ -77,12 +80,24 @@ class Store:
         with self.engine.begin() as conn:
             new: list[tuple[int, Article]] = []
             for article in articles:
-                statement = _insert_ignoring_conflicts(
-                    conn.dialect.name, items, _item_row(article, now)
-                ).returning(items.c.id)
-                item_id = conn.execute(statement).scalar_one_or_none()
-                if item_id is not None:
-                    new.append((item_id, article))
+                row = _item_row(article, now)
+                minhash = None
+                if clusterer is not None:
+                    minhash = signature(article)
+                    row["signature"] = to_bytes(minhash)
+                    row["cluster_id"] = clusterer.cluster_of(minhash)
+                statement = _insert_ignoring_conflicts(conn.dialect.name, items, row)
+                item_id = conn.execute(statement.returning(items.c.id)).scalar_one_or_none()
+                if item_id is None:
+                    continue
+                new.append((item_id, article))
+                if minhash is not None and clusterer is not None:
+                    cluster_id = row["cluster_id"] or item_id
+                    if row["cluster_id"] is None:
+                        conn.execute(
+                            update(items).where(items.c.id == item_id).values(cluster_id=item_id)
+                        )
+                    clusterer.add(item_id, cluster_id, minhash)
             found = match_many([article for _, article in new]) if new else []
             rows = [
                 _match_row(item_id, match, now)
@@ -92,6 +107,17 @@ class Store:
             if rows:
                 conn.execute(matches.insert(), rows)
         return [(item_id, article, m) for (item_id, article), m in zip(new, found, strict=True)]
+
+    def recent_signatures(self, days: float = 3) -> list[tuple[int, int, bytes]]:
+        """(item id, cluster id, signature) of the items first seen in the last ``days``."""
+        since = _now() - timedelta(days=days)
+        query = select(items.c.id, items.c.cluster_id, items.c.signature).where(
+            items.c.first_seen >= since, items.c.signature.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return [
+                (row.id, row.cluster_id or row.id, row.signature) for row in conn.execute(query)
+            ]
 
     def undelivered_matches(self) -> list[StoredMatch]:
         """Matches no message has claimed yet, oldest item first."""
@@ -104,6 +130,7 @@ class Store:
                 items.c.link,
                 items.c.published,
                 items.c.date_missing,
+                items.c.cluster_id,
             )
             .join(items, items.c.id == matches.c.item_id)
             .where(matches.c.id.not_in(claimed))
@@ -419,4 +446,5 @@ def _stored_match(row: Any) -> StoredMatch:
         link=row["link"],
         published=row["published"],
         date_missing=row["date_missing"],
+        cluster_id=row["cluster_id"],
     )

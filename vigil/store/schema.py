@@ -60,6 +60,9 @@ items = Table(
     Column("date_missing", Boolean, nullable=False, default=False),
     Column("tags", JSON, nullable=False, default=list),
     Column("first_seen", UTCDateTime(), nullable=False),
+    # The story cluster: the id of its first item. Same wire story, other outlets: same cluster.
+    Column("cluster_id", Integer),
+    Column("signature", LargeBinary),  # MinHash of the text, to cluster later arrivals
 )
 Index("ix_items_first_seen", items.c.first_seen)
 

@@ -1,0 +1,99 @@
+"""The same wire story on several feeds is one story in the digest."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from vigil.article import Article
+from vigil.cluster import Clusterer, from_bytes, signature, to_bytes
+from vigil.monitor import Monitor
+from vigil.settings import Settings
+from vigil.store.schema import items
+
+from .conftest import FeedServer, changed, write_feeds_file
+from .test_delivery import _maildir_messages
+
+WIRE = (
+    "Russian President Vladimir Putin on Tuesday rejected an offer by Turkish President Recep "
+    "Tayyip Erdogan to mediate between Moscow and Kyiv, the Kremlin said. Spokesman Dmitry "
+    "Peskov told reporters that Russia was not a party to the conflict in eastern Ukraine and "
+    "urged Ankara to use its influence on Kyiv to implement the Minsk agreements instead."
+)
+COPIES = {
+    "wire-a.xml": ("Kremlin rejects Erdogan's offer to mediate", WIRE),
+    "wire-b.xml": (
+        "Putin rejects Turkish mediation offer - Kremlin",
+        WIRE + " Reporting by staff.",
+    ),
+    "wire-c.xml": ("Russia turns down Erdogan mediation offer", "MOSCOW (Reuters) - " + WIRE),
+}
+OTHER = (
+    "Drone deal",
+    "Ukraine ordered more Bayraktar TB2 drones from Baykar on Monday, officials said.",
+)
+
+
+def _rss(title: str, body: str, guid: str) -> str:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>{title}</title><guid>{guid}</guid><description>{body}</description></item>"
+        "</channel></rss>"
+    )
+
+
+def test_signatures_survive_storage_and_find_near_duplicates() -> None:
+    a = signature(Article(title=COPIES["wire-a.xml"][0], body=WIRE, outlet="A"))
+    b = signature(Article(title=COPIES["wire-b.xml"][0], body=WIRE + " More.", outlet="B"))
+    other = signature(Article(title=OTHER[0], body=OTHER[1], outlet="C"))
+    assert from_bytes(to_bytes(a)).jaccard(a) == 1.0
+    clusterer = Clusterer([(1, 1, to_bytes(a))])
+    assert clusterer.cluster_of(b) == 1
+    assert clusterer.cluster_of(other) is None
+
+
+def test_three_feeds_one_story(settings: Settings, feed_server: FeedServer, tmp_path: Path) -> None:
+    feeds = []
+    for index, (name, (title, body)) in enumerate(COPIES.items()):
+        (feed_server.root / name).write_text(_rss(title, body, f"urn:{name}"), encoding="utf-8")
+        feeds.append((f"Outlet {'ABC'[index]}", feed_server.url(name)))
+    (feed_server.root / "other.xml").write_text(_rss(*OTHER, "urn:other"), encoding="utf-8")
+    feeds.append(("Outlet D", feed_server.url("other.xml")))
+    monitor = Monitor(
+        changed(settings, feeds=write_feeds_file(tmp_path / "f.yaml", feeds), articles="")
+    )
+    summary = monitor.run()
+    assert summary.ok and summary.new_items == 4
+
+    with monitor.store.engine.connect() as conn:
+        clusters = {row.outlet: row.cluster_id for row in conn.execute(select(items))}
+    assert clusters["Outlet A"] == clusters["Outlet B"] == clusters["Outlet C"]
+    assert clusters["Outlet D"] != clusters["Outlet A"]
+
+    (message,) = _maildir_messages(settings.outbox)
+    text = message.get_body(("plain",)).get_content()
+    # Each rule section lists the story once (under one of its three titles), never three times.
+    bodies = text.split("=" * 72)[2::2]
+    titles = [title for title, _ in COPIES.values()]
+    shown = [sum(body.count(f"* {title}") for title in titles) for body in bodies]
+    assert max(shown) == 1 and shown.count(1) >= 2, shown
+    assert text.count("Also reported by") == shown.count(1)
+    html = message.get_body(("html",)).get_content()
+    assert "Also reported by" in html
+
+
+def test_a_later_copy_joins_the_earlier_cluster(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    (feed_server.root / "a.xml").write_text(_rss(*COPIES["wire-a.xml"], "urn:a"), encoding="utf-8")
+    feeds_file = write_feeds_file(tmp_path / "f.yaml", [("Outlet A", feed_server.url("a.xml"))])
+    Monitor(changed(settings, feeds=feeds_file, articles="")).run()
+    (feed_server.root / "b.xml").write_text(_rss(*COPIES["wire-b.xml"], "urn:b"), encoding="utf-8")
+    feeds_file = write_feeds_file(
+        tmp_path / "f.yaml",
+        [("Outlet A", feed_server.url("a.xml")), ("Outlet B", feed_server.url("b.xml"))],
+    )
+    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    monitor.run()
+    with monitor.store.engine.connect() as conn:
+        clusters = {row.outlet: row.cluster_id for row in conn.execute(select(items))}
+    assert clusters["Outlet A"] == clusters["Outlet B"]

@@ -1,0 +1,80 @@
+"""Story clustering: the same wire story on several feeds becomes one cluster.
+
+Each article gets a MinHash signature of its word 3-grams (title and the start of the body,
+folded); locality-sensitive hashing finds earlier articles whose estimated Jaccard similarity
+passes a threshold. The digest then shows a story once, "also reported by" the others.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from vigil.article import Article
+from vigil.text import fold
+
+NUM_PERM = 64
+SCHEME = "affine32"
+THRESHOLD = 0.5
+SHINGLE_WORDS = 3
+TEXT_CHARS = 1500
+_WORDS = re.compile(r"\w+")
+
+
+def signature(article: Article) -> MinHash:
+    """MinHash of the article's word 3-grams; near-duplicates share most of them."""
+    text = fold(f"{article.title} {article.body[:TEXT_CHARS]}").folded
+    words = _WORDS.findall(text)
+    shingles = {
+        " ".join(words[i : i + SHINGLE_WORDS]).encode()
+        for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
+    }
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    minhash.update_batch(list(shingles))
+    return minhash
+
+
+def to_bytes(minhash: MinHash) -> bytes:
+    return minhash.hashvalues.astype(np.uint32).tobytes()
+
+
+def from_bytes(data: bytes) -> MinHash:
+    return MinHash(
+        num_perm=NUM_PERM, hashvalues=np.frombuffer(data, dtype=np.uint32), scheme=SCHEME
+    )
+
+
+class Clusterer:
+    """Assigns each new article to the cluster of a similar recent one, or to a new cluster."""
+
+    def __init__(self, recent: Iterable[tuple[int, int, bytes]] = ()) -> None:
+        """``recent``: (item id, cluster id, signature bytes) of the articles to compare with."""
+        self._index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self._clusters: dict[int, int] = {}
+        self._signatures: dict[int, MinHash] = {}
+        # Feeds are ingested by concurrent tasks; the index is not thread-safe.
+        self._lock = threading.Lock()
+        for item_id, cluster_id, data in recent:
+            self.add(item_id, cluster_id, from_bytes(data))
+
+    def add(self, item_id: int, cluster_id: int, minhash: MinHash) -> None:
+        with self._lock:
+            if item_id in self._clusters:
+                return
+            self._index.insert(item_id, minhash)
+            self._clusters[item_id] = cluster_id
+            self._signatures[item_id] = minhash
+
+    def cluster_of(self, minhash: MinHash) -> int | None:
+        """The cluster of the most similar indexed article above the threshold, if any."""
+        best, best_similarity = None, THRESHOLD
+        with self._lock:
+            for candidate in self._index.query(minhash):
+                similarity = minhash.jaccard(self._signatures[candidate])
+                if similarity >= best_similarity:
+                    best, best_similarity = candidate, similarity
+            return None if best is None else self._clusters[best]
