@@ -41,6 +41,10 @@ class Article:
         """Stable across runs: GUID, else the cleaned link, else a hash of the content."""
         if self.guid and self.guid.strip():
             guid = self.guid.strip()
+            if guid.startswith(("http://", "https://")):
+                # A permalink GUID is a link: parsers that fill a missing GUID with the link
+                # then give the same id as those that leave it empty.
+                return "link:" + canonical_link(guid)
             if "://" in guid or guid.startswith(("tag:", "urn:")):
                 return "guid:" + guid
             # A bare GUID ("1234") is only unique within its outlet.
