@@ -22,6 +22,7 @@ from vigil.rules import Matcher, RuleSet, load_ruleset
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
 from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
+from vigil.sources.fulltext import with_full_text
 from vigil.store import Store
 
 
@@ -200,8 +201,17 @@ class Monitor:
                 spec, replace(fetched, status=FetchStatus.FAILED, error=str(exc))
             )
             return SourceOutcome(spec.name, status="failed", error=str(exc)), Counter()
-        outcome, per_rule = self.ingest(spec.name, parsed.articles)
-        outcome.warning = parsed.warning
+        articles = parsed.articles
+        warning = parsed.warning
+        if spec.full_text:
+            known = self.store.known(a.canonical_id for a in articles)
+            fresh = [a for a in articles if a.canonical_id not in known]
+            fresh, failed_pages = with_full_text(fresh, self.limits)
+            articles = fresh
+            if failed_pages:
+                warning = f"{failed_pages} article page(s) could not be fetched; summaries kept"
+        outcome, per_rule = self.ingest(spec.name, articles)
+        outcome.warning = warning
         if fetched.moved_to:
             outcome.warning = f"moved permanently to {fetched.moved_to}; following it from now on"
         self.store.record_fetch(spec, fetched, items=len(parsed.articles))

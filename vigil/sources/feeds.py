@@ -35,6 +35,8 @@ class FeedSpec(BaseModel):
     name: str = Field(min_length=1)
     url: str = Field(min_length=1)
     tags: tuple[str, ...] = ()
+    # For feeds that carry only a teaser: fetch each new article's page for its main text.
+    full_text: bool = False
 
     @field_validator("url")
     @classmethod

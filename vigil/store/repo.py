@@ -108,6 +108,17 @@ class Store:
                 conn.execute(matches.insert(), rows)
         return [(item_id, article, m) for (item_id, article), m in zip(new, found, strict=True)]
 
+    def known(self, canonical_ids: Iterable[str]) -> set[str]:
+        """Which of these canonical ids are stored already (to skip work on seen articles)."""
+        wanted = list(dict.fromkeys(canonical_ids))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = select(items.c.canonical_id).where(items.c.canonical_id.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def recent_signatures(self, days: float = 3) -> list[tuple[int, int, bytes]]:
         """(item id, cluster id, signature) of the items first seen in the last ``days``."""
         since = _now() - timedelta(days=days)
