@@ -35,7 +35,8 @@ def test_teasers_are_replaced_by_the_page_text(
     (feed_server.root / "teaser.xml").write_text(_feed(feed_server.base_url), encoding="utf-8")
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(
-        f"feeds:\n  - name: Teasers\n    url: {feed_server.url('teaser.xml')}\n    full_text: true\n",
+        f"feeds:\n  - name: Teasers\n    url: {feed_server.url('teaser.xml')}\n"
+        "    full_text: true\n",
         encoding="utf-8",
     )
     monitor = Monitor(changed(settings, feeds=feeds, articles=""))
