@@ -9,6 +9,7 @@ switch a rule off.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -269,46 +270,47 @@ def load_ruleset(folder: Path) -> RuleSet:
     return RuleSet(tuple(rules), actors, actions, tuple(files))
 
 
+def _collect(
+    located: _Located,
+    section: str,
+    specs: dict[str, Any],
+    known: dict[str, Any],
+    form: tuple[re.Pattern[str], str, str],
+    build: Callable[[str, Any, int], Any],
+) -> None:
+    """File each actor (or action) of one file under its name, refusing bad and repeated names.
+
+    ``form`` is (pattern, what the name is called, the rule it breaks).
+    """
+    pattern, noun, hint = form
+    marks = located.document[section].key_marks if specs else {}
+    for name, spec in specs.items():
+        if not pattern.match(name):
+            located.add((section, name), f"{noun} {name!r}: {hint}", key=True)
+            continue
+        if name in known:
+            first = known[name]
+            where = f"{first.source}:{first.line}"
+            located.add((section, name), f"{name} is already defined at {where}", key=True)
+            continue
+        known[name] = build(name, spec, marks.get(name, (1, 1))[0])
+
+
 def _collect_actors(located: _Located, spec: _RulesFile, actors: dict[str, Actor]) -> None:
-    for code, actor in spec.actors.items():
-        line, _ = located.mark(("actors",))
-        key_mark = located.document["actors"].key_marks.get(code, (line, 1))
-        if not _ACTOR_CODE.match(code):
-            located.add(
-                ("actors", code), f"actor code {code!r}: three capital letters (CAMEO)", key=True
-            )
-            continue
-        if code in actors:
-            first = actors[code]
-            located.add(
-                ("actors", code),
-                f"actor {code} is already defined at {first.source}:{first.line}",
-                key=True,
-            )
-            continue
-        actors[code] = Actor(code, actor.name, actor.aliases(), located.path, key_mark[0])
+    def build(code: str, actor: _ActorSpec, line: int) -> Actor:
+        return Actor(code, actor.name, actor.aliases(), located.path, line)
+
+    form = (_ACTOR_CODE, "actor code", "three capital letters (CAMEO)")
+    _collect(located, "actors", spec.actors, actors, form, build)
 
 
 def _collect_actions(located: _Located, spec: _RulesFile, actions: dict[str, Action]) -> None:
-    for name, action in spec.actions.items():
-        key_mark = located.document["actions"].key_marks.get(name, (1, 1))
-        if not _ACTION_NAME.match(name):
-            located.add(
-                ("actions", name), f"action name {name!r}: lower case and '_' only", key=True
-            )
-            continue
-        if name in actions:
-            first = actions[name]
-            located.add(
-                ("actions", name),
-                f"action {name} is already defined at {first.source}:{first.line}",
-                key=True,
-            )
-            continue
+    def build(name: str, action: _ActionSpec, line: int) -> Action:
         triggers = tuple(parse_term(t) for t in action.triggers)
-        actions[name] = Action(
-            name, action.description, tuple(action.cameo), triggers, located.path, key_mark[0]
-        )
+        return Action(name, action.description, tuple(action.cameo), triggers, located.path, line)
+
+    form = (_ACTION_NAME, "action name", "lower case and '_' only")
+    _collect(located, "actions", spec.actions, actions, form, build)
 
 
 def _compile_rule(
