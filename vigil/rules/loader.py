@@ -74,17 +74,9 @@ def _role(value: str | None) -> str | None:
     return value
 
 
-class _PersonSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    aliases: list[str] = []
-    role: str | None = None
+class _NamedSpec(BaseModel):
+    """A person or an institution: a name, its aliases, and its role (GOV, MIL…)."""
 
-    _check_role = field_validator("role")(_role)
-    _terms = field_validator("aliases")(_term_list)
-
-
-class _InstitutionSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -100,8 +92,8 @@ class _ActorSpec(BaseModel):
     names: list[str] = []
     adjectives: list[str] = []
     capitals: list[str] = []
-    institutions: list[str | _InstitutionSpec] = []
-    people: list[_PersonSpec] = []
+    institutions: list[str | _NamedSpec] = []
+    people: list[_NamedSpec] = []
 
     _terms = field_validator("names", "adjectives", "capitals")(_term_list)
 
