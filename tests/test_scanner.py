@@ -62,6 +62,7 @@ def test_wildcard_stem_and_case() -> None:
     assert scan(["mediat*"], text) == {"mediat*": ["Mediators", "mediated"]}
     assert scan(["~mediate"], text) == {"~mediate": ["Mediators", "mediated"]}  # not "media"
     assert scan(["case:TB2"], text) == {"case:TB2": ["TB2"]}
+    assert scan(["case:TB2*"], "TB2s and tb2s") == {"case:TB2*": ["TB2s"]}
 
 
 def test_cyrillic_aliases() -> None:

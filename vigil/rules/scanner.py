@@ -196,6 +196,8 @@ def _is_word(char: str) -> bool:
 
 def _same_case(original: str, span: Span, term: Term) -> bool:
     written = original[span[0] : span[1]].replace("-", " ")
+    if term.wildcard or term.stem:  # case:TB2* finds "TB2s": the written prefix must agree
+        return any(written.startswith(form) for form in term.case_forms())
     return written in term.case_forms()
 
 
