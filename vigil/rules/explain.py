@@ -72,13 +72,9 @@ def _explain(node: Node, doc: Document, region: Span, depth: int) -> list[str]:
         return lines
     if isinstance(node, ScopeNode):
         if node.scope in {"sentence", "paragraph"}:
-            detail = (
-                "no single " + node.scope + " has it all"
-                if result is None
-                else "held in one " + node.scope
-            )
-            lines[0] += f" ({detail})"
-            return lines
+            unit = node.scope
+            held = f"held in one {unit}" if result is not None else f"no single {unit} has it all"
+            lines[0] += f" ({held}; its parts anywhere in the text:)"
         lines += _explain(node.child, doc, region, depth + 1)
         return lines
     if isinstance(node, AndNode | OrNode):
