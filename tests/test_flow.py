@@ -71,3 +71,17 @@ def test_vigil_run_exits_one_when_a_feed_fails(
     assert result.exit_code == 1, result.output
     assert "FAILED Gone: Gone: HTTP 404" in result.output
     assert "delivered to Maildir" in result.output
+
+
+def test_a_failing_feed_names_the_flow_state_partial(
+    prefect_server: None, vigil_env: Path, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feeds_file = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [("Meduza", feed_server.url("meduza.rss.xml")), ("Gone", feed_server.url("gone.xml"))],
+    )
+    state = monitor(feeds=str(feeds_file), articles="", return_state=True)
+    assert state.is_completed() and state.name == "Partial"
+    assert "Gone" in (state.message or "")
+    summary = state.result()
+    assert [source.name for source in summary.failed_sources] == ["Gone"]
