@@ -1,14 +1,16 @@
 """Story clustering: the same wire story on several feeds becomes one cluster.
 
 Each article gets a MinHash signature of its word 3-grams (title and the start of the body,
-folded); locality-sensitive hashing finds earlier articles whose estimated Jaccard similarity
-passes a threshold. The digest then shows a story once, "also reported by" the others.
+folded; CRC-32 hashes the shingles: stable across processes, and computed in C); LSH finds
+earlier articles whose estimated Jaccard similarity passes a threshold. The digest then shows a
+story once, "also reported by" the others.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import zlib
 from collections.abc import Iterable
 
 import numpy as np
@@ -33,7 +35,7 @@ def signature(article: Article) -> MinHash:
         " ".join(words[i : i + SHINGLE_WORDS]).encode()
         for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
     }
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32)
     minhash.update_batch(list(shingles))
     return minhash
 
@@ -44,7 +46,10 @@ def to_bytes(minhash: MinHash) -> bytes:
 
 def from_bytes(data: bytes) -> MinHash:
     return MinHash(
-        num_perm=NUM_PERM, hashvalues=np.frombuffer(data, dtype=np.uint32), scheme=SCHEME
+        num_perm=NUM_PERM,
+        hashvalues=np.frombuffer(data, dtype=np.uint32),
+        scheme=SCHEME,
+        hashfunc=zlib.crc32,
     )
 
 

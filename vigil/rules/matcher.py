@@ -293,11 +293,37 @@ def _within(spans: list[Span] | None, region: Span) -> list[Span] | None:
 
 def _leaves(node: Node, doc: Document, region: Span) -> list[int]:
     """Start offsets of every positive leaf hit under ``node``: where a scope can be satisfied."""
+    lo, hi = region
     starts: list[int] = []
-    for leaf in walk(node):
-        if isinstance(leaf, TermNode | ActorNode | RegexNode):
-            starts += [s[0] for s in evaluate(leaf, doc, region) or ()]
+    for leaf in _leaf_nodes(node):
+        for start, _ in (
+            evaluate(leaf, doc, region) or ()
+            if isinstance(leaf, RegexNode)
+            else (_raw_hits(leaf, doc))
+        ):
+            if lo <= start < hi:
+                starts.append(start)
     return starts
+
+
+def _raw_hits(leaf: Node, doc: Document) -> list[Span]:
+    if isinstance(leaf, TermNode):
+        return doc.term_hits.get(leaf.term, [])
+    assert isinstance(leaf, ActorNode)
+    return doc.actor_hits.get(leaf.code[:3], [])
+
+
+# Leaves of a node, computed once: rule trees live as long as their Matcher. The node is kept
+# in the entry so that its id cannot be reused by another object while the entry exists.
+_LEAF_CACHE: dict[int, tuple[Node, tuple[Node, ...]]] = {}
+
+
+def _leaf_nodes(node: Node) -> tuple[Node, ...]:
+    entry = _LEAF_CACHE.get(id(node))
+    if entry is None or entry[0] is not node:
+        leaves = tuple(n for n in walk(node) if isinstance(n, TermNode | ActorNode | RegexNode))
+        entry = _LEAF_CACHE[id(node)] = (node, leaves)
+    return entry[1]
 
 
 def _near(

@@ -78,6 +78,7 @@ class Store:
         """
         now = _now()
         with self.engine.begin() as conn:
+            insert_item = _insert_ignoring_conflicts(conn.dialect.name, items).returning(items.c.id)
             new: list[tuple[int, Article]] = []
             for article in articles:
                 row = _item_row(article, now)
@@ -86,8 +87,7 @@ class Store:
                     minhash = signature(article)
                     row["signature"] = to_bytes(minhash)
                     row["cluster_id"] = clusterer.cluster_of(minhash)
-                statement = _insert_ignoring_conflicts(conn.dialect.name, items, row)
-                item_id = conn.execute(statement.returning(items.c.id)).scalar_one_or_none()
+                item_id = conn.execute(insert_item, row).scalar_one_or_none()
                 if item_id is None:
                     continue
                 new.append((item_id, article))
@@ -402,11 +402,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _insert_ignoring_conflicts(dialect: str, table: Any, row: dict[str, Any]) -> Any:
+def _insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, values bound at execution: one compiled statement."""
     if dialect == "sqlite":
-        return sqlite.insert(table).values(**row).on_conflict_do_nothing()
+        return sqlite.insert(table).on_conflict_do_nothing()
     if dialect == "postgresql":
-        return postgresql.insert(table).values(**row).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"vigil supports SQLite and PostgreSQL, not {dialect}")
 
 
