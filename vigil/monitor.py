@@ -6,6 +6,7 @@ runs them in sequence for tests, benchmarks and embedding without Prefect.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -126,14 +127,25 @@ class Monitor:
         self.renderer = DigestRenderer(settings.templates)
         self.store = Store(settings.store_url)
         self.transport = make_transport(settings)
-        # Recent stories, to put today's wire copies into yesterday's clusters.
-        self.clusterer = Clusterer(self.store.recent_signatures())
+        self._clusterer: Clusterer | None = None
+        self._clusterer_lock = threading.Lock()  # feed batches run in concurrent tasks
         self.limits = FetchLimits(
             concurrency=settings.fetch_concurrency,
             total_timeout=settings.feed_timeout,
             read_timeout=min(settings.feed_timeout, 20.0),
             max_bytes=settings.feed_max_bytes,
         )
+
+    @property
+    def clusterer(self) -> Clusterer:
+        """Recent stories, to put today's wire copies into yesterday's clusters.
+
+        Loaded on first use: a run where nothing is new (all 304) never pays for it.
+        """
+        with self._clusterer_lock:
+            if self._clusterer is None:
+                self._clusterer = Clusterer(self.store.recent_signatures())
+            return self._clusterer
 
     def close(self) -> None:
         self.store.close()
@@ -219,6 +231,8 @@ class Monitor:
 
     def ingest(self, name: str, articles: Sequence[Article]) -> tuple[SourceOutcome, Counter[str]]:
         """Store new articles and their matches; already-seen articles are skipped entirely."""
+        if not articles:
+            return SourceOutcome(name), Counter()
         new = self.store.ingest(articles, self.matcher.match_many, self.clusterer)
         per_rule = Counter(match.rule_id for _, _, found in new for match in found)
         return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
