@@ -28,15 +28,12 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,7 +42,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-REPO = Path(__file__).resolve().parent.parent
+from prefect_server import (
+    REPO,
+    BenchmarkError,
+    base_env,
+    free_port,
+    group_alive,
+    start_prefect_server,
+    stop_group,
+)
+
 SEED = 20240301
 # Items are dated in the week before this moment, so every run generates the same bytes.
 BASE_DATE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -55,10 +61,6 @@ SAMPLE_EVERY = 0.05  # seconds between RSS samples of a process tree
 NEW_ITEMS = re.compile(r"^new items: (\d+)$", re.MULTILINE)
 NEW_MATCHES = re.compile(r"^new matches: (\d+)", re.MULTILINE)
 PEERS = ("rss2email", "feed2exec")
-
-
-class BenchmarkError(RuntimeError):
-    """A measured vigil command failed: the figures would be meaningless, so stop."""
 
 
 class PeerError(RuntimeError):
@@ -472,7 +474,7 @@ def run_measured(
                 stop_group(process)
                 raise
         seconds = time.perf_counter() - started
-    if _group_alive(process.pid):  # it exited but left something behind: not for long
+    if group_alive(process.pid):  # it exited but left something behind: not for long
         print(f"  note: {command[0]} left processes behind; stopping them", flush=True)
         stop_group(process)
     max_proc = float("nan")
@@ -482,33 +484,6 @@ def run_measured(
         if lines and lines[-1].isdigit():
             max_proc = int(lines[-1]) / 1024
     return Ran(seconds, sampler.mib, max_proc, returncode, stdout, stderr)
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the process group we created, SIGKILL to whatever is left after 10 s.
-
-    The whole group, even when its leader has exited: a server's workers outlive it otherwise.
-    """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-    while _group_alive(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def count_messages(maildir: Path) -> int:
@@ -589,21 +564,6 @@ def _ratio(top: Row, bottom: Row, attr: str = "wall") -> str:
 # -- vigil ------------------------------------------------------------------------------------
 
 
-def base_env(prefect_home: Path, scratch: Path) -> dict[str, str]:
-    """The caller's environment without PREFECT_*/VIGIL_*, plus the benchmark's settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PREFECT_", "VIGIL_"))
-    }
-    env["PREFECT_HOME"] = str(prefect_home)
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    env["VIGIL_CONFIG"] = str(scratch / "no-such-vigil.toml")
-    env["VIGIL_FETCH_CONCURRENCY"] = "16"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def write_feeds_yaml(path: Path, server: FeedServer, feeds: Sequence[Path]) -> Path:
     lines = ["feeds:"]
     for index, feed in enumerate(feeds):
@@ -664,54 +624,6 @@ def vigil_series(
                 f"{delivered} message(s), {note}",
                 flush=True,
             )
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_prefect_server(
-    env: dict[str, str], port: int, log: Path, timeout: float
-) -> subprocess.Popen[bytes]:
-    """`prefect server start` in its own process group, once /api/health answers 200."""
-    command = [
-        sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-        "--port", str(port),
-    ]  # fmt: skip
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, env=env, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    started = time.perf_counter()
-    try:
-        while not healthy(f"http://127.0.0.1:{port}/api/health"):
-            if process.poll() is not None:
-                raise BenchmarkError(
-                    f"the Prefect server exited {process.returncode} before it was healthy:\n"
-                    + log.read_text(errors="replace")[-4000:]
-                )
-            if time.perf_counter() - started > timeout:
-                raise BenchmarkError(
-                    f"the Prefect server was not healthy after {timeout:g} s:\n"
-                    + log.read_text(errors="replace")[-4000:]
-                )
-            time.sleep(0.2)
-    except BaseException:
-        stop_group(process)
-        raise
-    print(f"  prefect server healthy after {time.perf_counter() - started:.1f} s", flush=True)
-    return process
 
 
 # -- the peers ------------------------------------------------------------------------------
@@ -962,7 +874,7 @@ def measure(scratch: Path, args: argparse.Namespace, results: Results) -> None:
     server.start()
     prefect: subprocess.Popen[bytes] | None = None
     try:
-        env = base_env(scratch / "prefect-home", scratch)
+        env = base_env(scratch / "prefect-home", scratch, VIGIL_FETCH_CONCURRENCY="16")
         feeds_yaml = write_feeds_yaml(scratch / "feeds.yaml", server, feed_paths)
         tiny_yaml = write_feeds_yaml(scratch / "tiny.yaml", server, feed_paths[:1])
 
@@ -974,8 +886,10 @@ def measure(scratch: Path, args: argparse.Namespace, results: Results) -> None:
 
         port = free_port()
         print(f"  starting prefect server on 127.0.0.1:{port} ...", flush=True)
-        prefect = start_prefect_server(env, port, scratch / "prefect-server.log",
-                                       args.server_timeout)  # fmt: skip
+        prefect, seconds = start_prefect_server(
+            env, port, scratch / "prefect-server.log", args.server_timeout
+        )
+        print(f"  prefect server healthy after {seconds:.1f} s", flush=True)
         api_env = {**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
         with TreeSampler(prefect.pid) as server_sampler:
             print("  warm-up: `vigil run` on one feed against the server ...", flush=True)

@@ -14,29 +14,30 @@ import os
 import platform
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from prefect_server import (
+    REPO,
+    BenchmarkError,
+    base_env,
+    free_port,
+    start_prefect_server,
+    stop_group,
+)
+
 VIGIL_RUN = [sys.executable, "-m", "vigil.cli", "run"]
 VERSIONS = "import prefect, vigil; print(prefect.__version__, vigil.__version__)"
 IMPORT_ONLY = [sys.executable, "-c", "import flows.monitor"]
 # vigil prints "run took 1.2 s": the time from just before it imports the flow (and so Prefect)
 # to the flow's return, temporary server included. The rest is interpreter, CLI and exit.
 FLOW_TIME = re.compile(r"^run took ([0-9.]+) s$", re.MULTILINE)
-
-
-class BenchmarkError(RuntimeError):
-    """A measured command failed: the figures would be meaningless, so stop."""
 
 
 @dataclass
@@ -97,31 +98,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def base_env(prefect_home: Path, scratch: Path) -> dict[str, str]:
-    """The caller's environment without any PREFECT_*/VIGIL_* settings, plus the shared ones.
-
-    Dropping the caller's settings keeps a developer's profile, API URL or database URL from
-    changing what is measured.
-    """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PREFECT_", "VIGIL_"))
-    }
-    env["PREFECT_HOME"] = str(prefect_home)
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    # No ./vigil.toml from the working directory: bundled rules, feeds and articles only.
-    env["VIGIL_CONFIG"] = str(scratch / "no-such-vigil.toml")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def vigil_run(
     env: dict[str, str], scratch: Path, label: str, timeout: float
 ) -> tuple[float, float]:
@@ -177,75 +153,6 @@ def time_imports(series: Series, env: dict[str, str], runs: int) -> None:
             series.seconds.append(elapsed)
 
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def start_server(
-    env: dict[str, str], port: int, log: Path, timeout: float
-) -> tuple[subprocess.Popen[bytes], float]:
-    """Start `prefect server start` and wait for /api/health: (process, seconds to healthy)."""
-    command = [
-        sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-        "--port", str(port),
-    ]  # fmt: skip
-    health = f"http://127.0.0.1:{port}/api/health"
-    started = time.perf_counter()
-    with log.open("wb") as sink:
-        # Its own session, so stopping it also stops anything it spawned.
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=REPO,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=os.name == "posix",
-        )
-    while True:
-        if healthy(health):
-            return process, time.perf_counter() - started
-        if process.poll() is not None:
-            raise BenchmarkError(
-                f"the Prefect server exited {process.returncode} before it was healthy:\n"
-                + log.read_text(errors="replace")[-4000:]
-            )
-        if time.perf_counter() - started > timeout:
-            stop_server(process)
-            raise BenchmarkError(
-                f"the Prefect server was not healthy after {timeout:g} s:\n"
-                + log.read_text(errors="replace")[-4000:]
-            )
-        time.sleep(0.1)
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server (and its process group), then kill it after 10 s."""
-    if process.poll() is not None:
-        return
-    _signal(process, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        _signal(process, getattr(signal, "SIGKILL", signal.SIGTERM))
-        process.wait(timeout=10)
-
-
-def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(process.pid, signum)  # the group we created: pgid == pid
-        elif signum == signal.SIGTERM:
-            process.terminate()
-        else:
-            process.kill()
-    except ProcessLookupError:
-        pass
-
-
 def measure(
     scratch: Path,
     args: argparse.Namespace,
@@ -265,23 +172,25 @@ def measure(
     try:
         port = free_port()
         print(f"  starting prefect server on 127.0.0.1:{port} ...", file=sys.stderr, flush=True)
-        process, seconds = start_server(env, port, scratch / "server.log", args.server_timeout)
+        process, seconds = start_prefect_server(
+            env, port, scratch / "server.log", args.server_timeout
+        )
         server_start.seconds.append(seconds)
         api_env = {**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
         time_runs(server_mode, api_env, scratch, args.runs, args.run_timeout)
-        stop_server(process)
+        stop_group(process)
         process = None
         # More start-ups for a median; each server is stopped before the next starts.
         for _ in range(args.runs - 1):
-            process, seconds = start_server(
+            process, seconds = start_prefect_server(
                 env, free_port(), scratch / "server.log", args.server_timeout
             )
             server_start.seconds.append(seconds)
-            stop_server(process)
+            stop_group(process)
             process = None
     finally:
         if process is not None:
-            stop_server(process)
+            stop_group(process)
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
