@@ -17,7 +17,8 @@ from prefect.runtime import task_run
 from prefect.states import Completed
 
 from vigil.deliver import DeliveryReport
-from vigil.monitor import Composed, Monitor, RunSummary, SourceOutcome
+from vigil.digest import Composed
+from vigil.monitor import Monitor, RunSummary, SourceOutcome
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, read_article_folder
 
@@ -46,8 +47,16 @@ def ingest_articles(monitor: Monitor, folder: Path) -> tuple[SourceOutcome, Coun
 
 
 @task(cache_policy=NO_CACHE)
-def compose_digest(monitor: Monitor) -> Composed:
-    return monitor.compose()
+def compose_messages(monitor: Monitor) -> list[Composed]:
+    composed = monitor.compose()
+    for message in composed:
+        # What went out, readable in the Prefect UI; keyed per recipient so each has a history.
+        create_markdown_artifact(
+            key=f"vigil-{message.kind}-{_artifact_key(message.recipient)}",
+            markdown=message.markdown,
+            description=f"{message.kind} for {message.recipient}: {message.subject}"[:500],
+        )
+    return composed
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
@@ -61,11 +70,14 @@ def deliver_outbox(monitor: Monitor) -> DeliveryReport:
 
 @flow(name="vigil-monitor", log_prints=False)
 def monitor(
-    feeds: str | None = None, rules: str | None = None, articles: str | None = None
+    feeds: str | None = None,
+    rules: str | None = None,
+    articles: str | None = None,
+    recipients: str | None = None,
 ) -> RunSummary:
-    """Ingest the seed articles and feeds, match the rules, and deliver one digest."""
+    """Ingest the seed articles and feeds, match the rules, and deliver what is due."""
     logger = get_run_logger()
-    given = {"feeds": feeds, "rules": rules, "articles": articles}
+    given = {"feeds": feeds, "rules": rules, "articles": articles, "recipients": recipients}
     settings = Settings(**{key: value for key, value in given.items() if value is not None})
     run = Monitor(settings)
     summary = RunSummary()
@@ -91,7 +103,7 @@ def monitor(
                     )
                     for spec in batch
                 ]
-        summary.composed = compose_digest(run)
+        summary.composed = compose_messages(run)
         state = deliver_outbox(run, return_state=True)
         result = state.result(raise_on_failure=False)
         summary.delivery = _delivery_report(run, result)
@@ -109,6 +121,11 @@ def monitor(
         # Completed, so the summary is the result, but named so the UI shows the partial failure.
         return Completed(name="Partial", message=f"partial failure: {failed}", data=summary)
     return summary
+
+
+def _artifact_key(recipient: str) -> str:
+    """Artifact keys allow lower-case letters, digits and dashes only."""
+    return "".join(c if c.isalnum() else "-" for c in recipient.lower()).strip("-") or "default"
 
 
 def _delivery_report(run: Monitor, result: object) -> DeliveryReport:

@@ -24,6 +24,9 @@ class FileFormatError(VigilError):
 class DeliveryError(VigilError):
     """A message could not be delivered; ``permanent`` says whether retrying can help."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, partial: bool = False) -> None:
         self.permanent = permanent
+        # The server accepted the message for some addresses: it must not be sent again,
+        # or those readers would get it twice.
+        self.partial = partial
         super().__init__(message)

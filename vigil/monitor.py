@@ -17,9 +17,11 @@ from vigil.article import Article
 from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
-from vigil.digest import DigestRenderer, build_digest
+from vigil.digest import Composed, DigestRenderer, Dispatcher
 from vigil.errors import SourceError
+from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Matcher, RuleSet, load_ruleset
+from vigil.secrets import smtp_password
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
 from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
@@ -45,19 +47,10 @@ class SourceOutcome:
 
 
 @dataclass
-class Composed:
-    """The digest put in the outbox, if there was anything to say."""
-
-    subject: str | None = None
-    message_id: str | None = None
-    matches: int = 0
-
-
-@dataclass
 class RunSummary:
     sources: list[SourceOutcome] = field(default_factory=list)
     matches_per_rule: Counter[str] = field(default_factory=Counter)
-    composed: Composed = field(default_factory=Composed)
+    composed: list[Composed] = field(default_factory=list)
     delivery: DeliveryReport | None = None
 
     @property
@@ -90,9 +83,9 @@ class RunSummary:
             lines.append(f"new matches: {sum(self.matches_per_rule.values())} ({per_rule})")
         else:
             lines.append("new matches: 0")
-        if self.composed.subject:
-            lines.append(f"digest: {self.composed.subject}")
-        else:
+        for message in self.composed:
+            lines.append(f"{message.kind} for {message.recipient}: {message.subject}")
+        if not self.composed:
             lines.append("digest: nothing new to send")
         if self.delivery:
             for subject in self.delivery.sent:
@@ -110,11 +103,18 @@ def make_transport(settings: Settings) -> Transport:
             port=settings.port,
             tls=settings.smtp_tls.value,
             username=settings.smtp_user,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            password=smtp_password(settings),
             timeout=settings.smtp_timeout,
             ca_file=settings.smtp_ca_file,
         )
     return MaildirTransport(settings.outbox)
+
+
+def recipients_of(settings: Settings, ruleset: RuleSet) -> list[Recipient]:
+    """The recipients file's readers, or ``VIGIL_MAIL_TO`` getting everything every run."""
+    if settings.recipients is None:
+        return default_recipients(settings.mail_to)
+    return load_recipients(settings.recipients, ruleset)
 
 
 class Monitor:
@@ -125,7 +125,11 @@ class Monitor:
         self.ruleset = ruleset or load_ruleset(settings.rules)
         self.matcher = Matcher(self.ruleset)
         self.renderer = DigestRenderer(settings.templates)
+        self.recipients = recipients_of(settings, self.ruleset)
         self.store = Store(settings.store_url)
+        self.dispatcher = Dispatcher(
+            self.store, self.ruleset, self.renderer, sender=settings.mail_from
+        )
         self.transport = make_transport(settings)
         self._clusterer: Clusterer | None = None
         self._clusterer_lock = threading.Lock()  # feed batches run in concurrent tasks
@@ -237,26 +241,9 @@ class Monitor:
         per_rule = Counter(match.rule_id for _, _, found in new for match in found)
         return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
 
-    def compose(self) -> Composed:
-        """Put one digest of every undelivered match in the outbox (nothing when none)."""
-        pending = self.store.undelivered_matches()
-        digest = build_digest(pending, self.ruleset, datetime.now(UTC))
-        if digest is None:
-            return Composed()
-        recipients = list(self.settings.mail_to)
-        email = self.renderer.compose(digest, sender=self.settings.mail_from, recipients=recipients)
-        message_id = str(email["Message-ID"])
-        stored = self.store.enqueue_message(
-            message_id=message_id,
-            recipients=recipients,
-            subject=digest.subject,
-            raw=email.as_bytes(),
-            match_ids=digest.match_ids,
-            created_at=digest.generated_at,
-        )
-        if stored is None:  # a concurrent run claimed these matches first
-            return Composed()
-        return Composed(digest.subject, message_id, digest.match_count)
+    def compose(self, now: datetime | None = None) -> list[Composed]:
+        """Put each recipient's due messages in the outbox: alerts, digests, heartbeats."""
+        return self.dispatcher.compose(self.recipients, now or datetime.now(UTC))
 
     def deliver(self, *, ignore_backoff: bool = False) -> DeliveryReport:
         """Send what the outbox holds; failures stay pending (temporary) or failed (permanent)."""

@@ -54,8 +54,16 @@ class Settings(BaseSettings):
     smtp_tls: SmtpTls = SmtpTls.STARTTLS
     smtp_timeout: float = Field(30.0, gt=0)
     smtp_ca_file: Path | None = Field(None, description="Extra CA bundle to trust for TLS.")
+    smtp_password_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the SMTP password."
+    )
     mail_from: str = "vigil@localhost"
     mail_to: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["analyst@localhost"])
+    recipients: Path | None = Field(
+        None,
+        description="Recipients file (routing, alerts, schedules); unset: VIGIL_MAIL_TO gets "
+        "every match in one digest per run.",
+    )
     feed_timeout: float = Field(60.0, gt=0, description="Seconds one feed fetch may take in all.")
     fetch_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once.")
     feed_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest feed accepted.")
@@ -67,7 +75,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("articles", mode="before")
+    @field_validator("articles", "recipients", mode="before")
     @classmethod
     def _empty_means_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -49,9 +49,11 @@ def deliver_due(
     results = transport.send_all(batch)
     for message in batch:
         error = results.get(message.id, DeliveryError("no result from transport"))
-        if error is None:
-            store.mark_sent(message.id, transport.describe())
+        if error is None or error.partial:
+            store.mark_sent(message.id, transport.describe(), note=str(error) if error else None)
             report.sent.append(message.subject)
+            if error is not None:
+                report.failed.append(f"{message.message_id}: {error}")
             continue
         retry_at = store.mark_failed(message.id, str(error), permanent=error.permanent)
         line = f"{message.message_id}: {error}"

@@ -57,8 +57,10 @@ class SmtpTransport:
         try:
             for message in batch:
                 try:
-                    await client.sendmail(_sender(message), list(message.recipients), message.raw)
-                    results[message.id] = None
+                    refused, _ = await client.sendmail(
+                        _sender(message), list(message.recipients), message.raw
+                    )
+                    results[message.id] = _partly_refused(refused, self) if refused else None
                 except Exception as exc:
                     results[message.id] = _classify(exc, self)
                     if isinstance(exc, aiosmtplib.SMTPServerDisconnected | OSError):
@@ -86,6 +88,17 @@ def _sender(message: OutboxMessage) -> str:
     """The envelope sender is the From address the message was composed with."""
     headers = BytesHeaderParser().parsebytes(message.raw)
     return parseaddr(headers.get("From", ""))[1]
+
+
+def _partly_refused(
+    refused: dict[str, aiosmtplib.SMTPResponse], transport: SmtpTransport
+) -> DeliveryError:
+    detail = "; ".join(
+        f"{address}: {reply.code} {reply.message}" for address, reply in refused.items()
+    )
+    return DeliveryError(
+        f"{transport.describe()}: accepted, but refused for {detail}", permanent=True, partial=True
+    )
 
 
 def _classify(exc: BaseException, transport: SmtpTransport) -> DeliveryError:

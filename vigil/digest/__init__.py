@@ -1,6 +1,16 @@
-"""From stored matches to a ready-to-send email: grouping, subject, and Jinja2 rendering."""
+"""From stored matches to ready-to-send email: routing, grouping, sanitising and rendering."""
 
-from vigil.digest.compose import Digest, RuleSection, build_digest
+from vigil.digest.compose import Digest, Kind, RuleSection, Story, build_digest
+from vigil.digest.dispatch import Composed, Dispatcher
 from vigil.digest.render import DigestRenderer
 
-__all__ = ["Digest", "DigestRenderer", "RuleSection", "build_digest"]
+__all__ = [
+    "Composed",
+    "Digest",
+    "DigestRenderer",
+    "Dispatcher",
+    "Kind",
+    "RuleSection",
+    "Story",
+    "build_digest",
+]

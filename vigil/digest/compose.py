@@ -1,11 +1,20 @@
-"""Group matches into a digest: one section per rule, items in date order."""
+"""Group matches into a message: one section per rule, one story per cluster of copies.
+
+What a template receives is built here, from sanitised text only (see ``sanitise``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
+from vigil.digest.sanitise import clean_text, highlighted, http_url
+from vigil.recipients import Recipient
 from vigil.rules.model import Rule, RuleSet, Severity
 from vigil.store.repo import StoredMatch
 
@@ -13,16 +22,60 @@ _SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 MAX_SUBJECT = 180
 
 
+class Kind(StrEnum):
+    DIGEST = "digest"  # on the recipient's cadence
+    ALERT = "alert"  # high-severity matches, sent by the next run
+    HEARTBEAT = "heartbeat"  # a scheduled digest with nothing in it, when asked for
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One story as a reader sees it: sanitised text, a safe link, highlighted evidence."""
+
+    title: str
+    outlet: str
+    link: str | None
+    published: datetime | None
+    date_missing: bool
+    direction: str | None
+    actors: tuple[str, ...]
+    evidence_text: str
+    evidence_html: Markup
+    also_reported_by: tuple[str, ...]
+
+    @classmethod
+    def of(cls, main: StoredMatch, others: Sequence[StoredMatch]) -> Entry:
+        text, markup = highlighted(main.evidence, main.highlights)
+        outlet = clean_text(main.outlet)
+        also = dict.fromkeys(clean_text(m.outlet) for m in others)
+        return cls(
+            title=clean_text(main.title) or "(untitled)",
+            outlet=outlet,
+            link=http_url(main.link),
+            published=main.published,
+            date_missing=main.date_missing,
+            direction=main.direction,
+            actors=tuple(clean_text(code) for code in main.actors),
+            evidence_text=text,
+            evidence_html=markup,
+            also_reported_by=tuple(name for name in also if name and name != outlet),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Story:
-    """One story under a rule: the best-matching copy, and the outlets that also ran it."""
+    """One story under a rule: the best-matching copy, and the copies other feeds ran."""
 
     main: StoredMatch
     others: tuple[StoredMatch, ...] = ()
+    item: Entry = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "item", Entry.of(self.main, self.others))
 
     @property
-    def also_reported_by(self) -> list[str]:
-        return list(dict.fromkeys(m.outlet for m in self.others if m.outlet != self.main.outlet))
+    def also_reported_by(self) -> tuple[str, ...]:
+        return self.item.also_reported_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +95,14 @@ class RuleSection:
 class Digest:
     sections: tuple[RuleSection, ...]
     generated_at: datetime
+    kind: Kind = Kind.DIGEST
+    recipient: Recipient | None = None
+    # The start of the window: when the previous message to this recipient was composed.
+    since: datetime | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.recipient.zone if self.recipient else ZoneInfo("UTC")
 
     @property
     def match_count(self) -> int:
@@ -58,18 +119,39 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        """Says how many matches and for which rules; one line, however odd the rule titles."""
+        """Says what kind, how many and for which rules; one line, however odd the titles."""
+        if self.kind is Kind.HEARTBEAT:
+            since = f" since {self.since.astimezone(self.zone):%d %b %H:%M}" if self.since else ""
+            return f"vigil: nothing new{since}"
         noun = "match" if self.match_count == 1 else "matches"
         parts = [f"{section.title} ({len(section.stories)})" for section in self.sections]
-        subject = " ".join(f"vigil: {self.match_count} {noun} — {', '.join(parts)}".split())
+        if self.kind is Kind.ALERT and self.match_count == 1:
+            only = self.sections[0]
+            text = f"vigil ALERT: {only.title}: {only.stories[0].item.title}"
+        elif self.kind is Kind.ALERT:
+            text = f"vigil ALERT: {self.match_count} {noun} — {', '.join(parts)}"
+        else:
+            text = f"vigil: {self.match_count} {noun} — {', '.join(parts)}"
+        subject = " ".join(clean_text(text).split())
         return subject if len(subject) <= MAX_SUBJECT else subject[: MAX_SUBJECT - 1] + "…"
 
 
 def build_digest(
-    matches: Sequence[StoredMatch], ruleset: RuleSet, generated_at: datetime
+    matches: Sequence[StoredMatch],
+    ruleset: RuleSet,
+    generated_at: datetime,
+    *,
+    kind: Kind = Kind.DIGEST,
+    recipient: Recipient | None = None,
+    since: datetime | None = None,
 ) -> Digest | None:
-    """A digest of ``matches``, high-severity rules first; None when there is nothing to say."""
+    """A message of ``matches``, high-severity rules first.
+
+    None when there is nothing to say, except for a heartbeat, which is the empty message.
+    """
     if not matches:
+        if kind is Kind.HEARTBEAT:
+            return Digest((), generated_at, kind, recipient, since)
         return None
     by_rule: dict[str, list[StoredMatch]] = {}
     for match in matches:
@@ -86,7 +168,7 @@ def build_digest(
             order.get(s.rule_id, 1_000_000),
         )
     )
-    return Digest(tuple(sections), generated_at)
+    return Digest(tuple(sections), generated_at, kind, recipient, since)
 
 
 def _section(rule_id: str, rule: Rule | None, matches: list[StoredMatch]) -> RuleSection:

@@ -18,7 +18,16 @@ from vigil.cluster import Clusterer, signature, to_bytes
 from vigil.rules.matcher import Match
 from vigil.sources.feeds import FeedSpec
 from vigil.sources.fetch import Fetched, FetchStatus, Validators
-from vigil.store.schema import deliveries, feeds, items, matches, messages, metadata
+from vigil.store.schema import (
+    deliveries,
+    feeds,
+    items,
+    matches,
+    messages,
+    metadata,
+    recipients,
+    schedule_slots,
+)
 
 
 def _now() -> datetime:
@@ -37,6 +46,8 @@ class StoredMatch(Match):
     published: datetime | None
     date_missing: bool
     cluster_id: int | None = None
+    item_tags: tuple[str, ...] = ()
+    matched_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,8 @@ class OutboxMessage:
     raw: bytes
     attempts: int
     created_at: datetime
+    recipient: str = "default"
+    kind: str = "digest"
 
 
 class Store:
@@ -130,23 +143,37 @@ class Store:
                 (row.id, row.cluster_id or row.id, row.signature) for row in conn.execute(query)
             ]
 
-    def undelivered_matches(self) -> list[StoredMatch]:
-        """Matches no message has claimed yet, oldest item first."""
-        claimed = select(deliveries.c.match_id)
-        query = (
-            select(
-                matches,
-                items.c.title,
-                items.c.outlet,
-                items.c.link,
-                items.c.published,
-                items.c.date_missing,
-                items.c.cluster_id,
-            )
-            .join(items, items.c.id == matches.c.item_id)
-            .where(matches.c.id.not_in(claimed))
-            .order_by(items.c.published, matches.c.id)
-        )
+    def undelivered_matches(
+        self,
+        recipient: str = "default",
+        *,
+        rule_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> list[StoredMatch]:
+        """Matches not yet in any message to ``recipient``, oldest item first.
+
+        ``rule_ids`` narrows to those rules; ``since`` drops matches made before it (a new
+        recipient does not get the whole history).
+        """
+        claimed = select(deliveries.c.match_id).where(deliveries.c.recipient == recipient)
+        query = _match_query().where(matches.c.id.not_in(claimed))
+        return self._matches(query, rule_ids, since)
+
+    def recent_matches(
+        self, since: datetime, *, rule_ids: Sequence[str] | None = None
+    ) -> list[StoredMatch]:
+        """Every match since ``since``, delivered or not: for previews and template work."""
+        return self._matches(_match_query(), rule_ids, since)
+
+    def _matches(
+        self, query: Any, rule_ids: Sequence[str] | None, since: datetime | None
+    ) -> list[StoredMatch]:
+        if rule_ids is not None:
+            if not rule_ids:
+                return []
+            query = query.where(matches.c.rule_id.in_(list(rule_ids)))
+        if since is not None:
+            query = query.where(matches.c.matched_at >= since)
         with self.engine.connect() as conn:
             return [_stored_match(row._mapping) for row in conn.execute(query)]
 
@@ -169,6 +196,72 @@ class Store:
 
     # -- outbox ------------------------------------------------------------------------
 
+    def register_recipient(self, recipient: str, now: datetime | None = None) -> datetime:
+        """When the store first saw ``recipient`` (recorded now if never)."""
+        now = now or _now()
+        with self.engine.begin() as conn:
+            insert = _insert_ignoring_conflicts(self.engine.dialect.name, recipients)
+            conn.execute(insert.values(id=recipient, first_seen=now))
+            return conn.execute(
+                select(recipients.c.first_seen).where(recipients.c.id == recipient)
+            ).scalar_one()
+
+    def first_seen(self, recipient: str) -> datetime | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(recipients.c.first_seen).where(recipients.c.id == recipient)
+            ).scalar()
+
+    def recent_messages(self, limit: int = 50) -> list[Any]:
+        """The newest outbox rows, for ``vigil digest outbox``."""
+        query = (
+            select(
+                messages.c.id,
+                messages.c.recipient,
+                messages.c.kind,
+                messages.c.subject,
+                messages.c.status,
+                messages.c.attempts,
+                messages.c.created_at,
+                messages.c.sent_at,
+                messages.c.next_attempt_at,
+                messages.c.last_error,
+            )
+            .order_by(messages.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def slot_handled(self, recipient: str, slot: datetime) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(schedule_slots.c.slot).where(
+                    schedule_slots.c.recipient == recipient, schedule_slots.c.slot == slot
+                )
+            ).first()
+        return found is not None
+
+    def mark_slot(self, recipient: str, slot: datetime) -> bool:
+        """Record a slot as handled with nothing to send; False when it already was."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    schedule_slots.insert().values(
+                        recipient=recipient, slot=slot, handled_at=_now()
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    def last_sent(self, recipient: str) -> datetime | None:
+        """When the latest message to ``recipient`` was composed: a heartbeat's "since"."""
+        query = select(func.max(messages.c.created_at)).where(messages.c.recipient == recipient)
+        with self.engine.connect() as conn:
+            # max() keeps the column's type, so the value comes back as an aware datetime.
+            return conn.execute(query).scalar()
+
     def enqueue_message(
         self,
         *,
@@ -178,10 +271,14 @@ class Store:
         raw: bytes,
         match_ids: Sequence[int],
         created_at: datetime,
+        recipient: str = "default",
+        kind: str = "digest",
+        slot: datetime | None = None,
     ) -> int | None:
-        """Store a composed message and claim its matches in one transaction.
+        """Store a composed message and claim its matches for ``recipient``, in one transaction.
 
-        Returns None, storing nothing, when another run claimed any of the matches first.
+        With ``slot``, the scheduled slot is recorded in the same transaction. Returns None,
+        storing nothing, when another run claimed any of the matches, or the slot, first.
         """
         try:
             with self.engine.begin() as conn:
@@ -189,6 +286,8 @@ class Store:
                     messages.insert()
                     .values(
                         message_id=message_id,
+                        recipient=recipient,
+                        kind=kind,
                         recipients=list(recipients),
                         subject=subject,
                         raw=raw,
@@ -199,9 +298,20 @@ class Store:
                     )
                     .returning(messages.c.id)
                 ).scalar_one()
-                conn.execute(
-                    deliveries.insert(), [{"message_pk": pk, "match_id": m} for m in match_ids]
-                )
+                if match_ids:
+                    conn.execute(
+                        deliveries.insert(),
+                        [
+                            {"message_pk": pk, "match_id": m, "recipient": recipient}
+                            for m in match_ids
+                        ],
+                    )
+                if slot is not None:
+                    conn.execute(
+                        schedule_slots.insert().values(
+                            recipient=recipient, slot=slot, message_pk=pk, handled_at=created_at
+                        )
+                    )
                 return pk
         except IntegrityError:
             return None
@@ -223,11 +333,14 @@ class Store:
                     raw=row.raw,
                     attempts=row.attempts,
                     created_at=row.created_at,
+                    recipient=row.recipient,
+                    kind=row.kind,
                 )
                 for row in conn.execute(query)
             ]
 
-    def mark_sent(self, pk: int, destination: str) -> None:
+    def mark_sent(self, pk: int, destination: str, *, note: str | None = None) -> None:
+        """Record acceptance; ``note`` keeps what the server refused of a partly accepted one."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(messages)
@@ -237,7 +350,7 @@ class Store:
                     sent_at=_now(),
                     destination=destination,
                     attempts=messages.c.attempts + 1,
-                    last_error=None,
+                    last_error=note[:2000] if note else None,
                 )
             )
 
@@ -462,4 +575,23 @@ def _stored_match(row: Any) -> StoredMatch:
         published=row["published"],
         date_missing=row["date_missing"],
         cluster_id=row["cluster_id"],
+        item_tags=tuple(row["tags"] or ()),
+        matched_at=row["matched_at"],
+    )
+
+
+def _match_query() -> Any:
+    return (
+        select(
+            matches,
+            items.c.title,
+            items.c.outlet,
+            items.c.link,
+            items.c.published,
+            items.c.date_missing,
+            items.c.cluster_id,
+            items.c.tags,
+        )
+        .join(items, items.c.id == matches.c.item_id)
+        .order_by(items.c.published, matches.c.id)
     )

@@ -91,6 +91,9 @@ messages = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("message_id", String(255), nullable=False, unique=True),
+    # The recipient id of the recipients file, and what the message is: alert | digest | heartbeat.
+    Column("recipient", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
     Column("recipients", JSON, nullable=False),
     Column("subject", Text, nullable=False),
     Column("raw", LargeBinary, nullable=False),
@@ -103,19 +106,35 @@ messages = Table(
     Column("sent_at", UTCDateTime()),
 )
 Index("ix_messages_status_next", messages.c.status, messages.c.next_attempt_at)
+Index("ix_messages_recipient", messages.c.recipient, messages.c.id)
 
-# Which matches a message carries. A match is claimed by exactly one message.
+# Which matches a message carries: a match reaches each recipient in exactly one message.
 deliveries = Table(
     "deliveries",
     metadata,
     Column("message_pk", Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "match_id",
-        Integer,
-        ForeignKey("matches.id", ondelete="CASCADE"),
-        nullable=False,
-        unique=True,
-    ),
+    Column("match_id", Integer, ForeignKey("matches.id", ondelete="CASCADE"), nullable=False),
+    Column("recipient", String(255), nullable=False),
+    UniqueConstraint("recipient", "match_id", name="uq_deliveries_recipient_match"),
+)
+
+# Recipients as the store first saw them: a new recipient's first digest starts from here.
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("first_seen", UTCDateTime(), nullable=False),
+)
+
+# Scheduled digest slots already handled (sent, or empty with no heartbeat): the unique key
+# is what keeps a slot's digest from going out twice when runs overlap or are retried.
+schedule_slots = Table(
+    "schedule_slots",
+    metadata,
+    Column("recipient", String(255), primary_key=True),
+    Column("slot", UTCDateTime(), primary_key=True),
+    Column("message_pk", Integer, ForeignKey("messages.id", ondelete="SET NULL")),
+    Column("handled_at", UTCDateTime(), nullable=False),
 )
 
 feeds = Table(

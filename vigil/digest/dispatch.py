@@ -1,0 +1,160 @@
+"""Decide, per recipient, what goes in the outbox this run: alerts, a due digest, a heartbeat.
+
+Everything a message carries is claimed for its recipient in the same transaction that stores
+the message (see ``Store.enqueue_message``), so each match reaches each recipient once, and a
+scheduled slot produces at most one message, however many runs overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from vigil.digest.compose import Digest, Kind, build_digest
+from vigil.digest.render import DigestRenderer
+from vigil.recipients import Recipient
+from vigil.rules.model import RuleSet
+from vigil.schedule import Every
+from vigil.store import Store
+from vigil.store.repo import StoredMatch
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A message put in the outbox this run."""
+
+    recipient: str
+    kind: Kind
+    subject: str
+    message_id: str
+    matches: int
+    markdown: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What is waiting for one recipient: the matches, split into alerts and the rest."""
+
+    recipient: Recipient
+    alerts: list[StoredMatch]
+    rest: list[StoredMatch]
+    first_seen: datetime
+    since: datetime | None
+
+
+class Dispatcher:
+    """Routes undelivered matches to recipients and stores the messages to send."""
+
+    def __init__(
+        self, store: Store, ruleset: RuleSet, renderer: DigestRenderer, *, sender: str
+    ) -> None:
+        self.store = store
+        self.ruleset = ruleset
+        self.renderer = renderer
+        self.sender = sender
+        self.rules = {rule.id: rule for rule in ruleset.rules}
+
+    def window(self, recipient: Recipient, now: datetime, *, register: bool = True) -> Window:
+        """The matches not yet sent to ``recipient`` that their routing selects.
+
+        ``register`` records the recipient as seen (a preview leaves the store untouched).
+        """
+        if register:
+            first_seen = self.store.register_recipient(recipient.id, now)
+        else:
+            first_seen = self.store.first_seen(recipient.id) or now
+        pending = self.store.undelivered_matches(
+            recipient.id,
+            rule_ids=recipient.candidate_rules(self.ruleset),
+            since=first_seen - recipient.backlog,
+        )
+        alerts, rest = [], []
+        for match in pending:
+            rule = self.rules.get(match.rule_id)
+            if rule is None or not recipient.follows(rule, match.item_tags):
+                continue
+            (alerts if recipient.is_alert(rule) else rest).append(match)
+        if recipient.cadence.every is Every.NEVER:
+            rest = []
+        return Window(recipient, alerts, rest, first_seen, self.store.last_sent(recipient.id))
+
+    def compose(self, recipients: Sequence[Recipient], now: datetime) -> list[Composed]:
+        composed: list[Composed] = []
+        for recipient in recipients:
+            composed += self.compose_for(recipient, now)
+        return composed
+
+    def compose_for(self, recipient: Recipient, now: datetime) -> list[Composed]:
+        window = self.window(recipient, now)
+        out: list[Composed] = []
+        if window.alerts:
+            out += self._enqueue(window, Kind.ALERT, window.alerts, now)
+        cadence = recipient.cadence
+        if cadence.every is Every.RUN and window.rest:
+            out += self._enqueue(window, Kind.DIGEST, window.rest, now)
+        elif cadence.scheduled:
+            slot = cadence.latest_slot(now, recipient.zone)
+            if slot is None or slot < window.first_seen:
+                return out  # a new recipient starts with the next slot
+            if self.store.slot_handled(recipient.id, slot):
+                return out
+            if window.rest:
+                out += self._enqueue(window, Kind.DIGEST, window.rest, now, slot=slot)
+            elif recipient.heartbeat:
+                out += self._enqueue(window, Kind.HEARTBEAT, [], now, slot=slot)
+            else:
+                self.store.mark_slot(recipient.id, slot)
+        return out
+
+    def preview(
+        self, recipient: Recipient, now: datetime, matches: Sequence[StoredMatch]
+    ) -> Digest:
+        """What a message of ``matches`` for ``recipient`` looks like; nothing is stored."""
+        kind = Kind.DIGEST if matches else Kind.HEARTBEAT
+        digest = build_digest(
+            matches,
+            self.ruleset,
+            now,
+            kind=kind,
+            recipient=recipient,
+            since=self.store.last_sent(recipient.id),
+        )
+        assert digest is not None  # a heartbeat is never None
+        return digest
+
+    def _enqueue(
+        self,
+        window: Window,
+        kind: Kind,
+        matches: list[StoredMatch],
+        now: datetime,
+        *,
+        slot: datetime | None = None,
+    ) -> list[Composed]:
+        recipient = window.recipient
+        digest = build_digest(
+            matches, self.ruleset, now, kind=kind, recipient=recipient, since=window.since
+        )
+        if digest is None:
+            return []
+        addresses = list(recipient.addresses)
+        email = self.renderer.compose(digest, sender=self.sender, recipients=addresses)
+        message_id = str(email["Message-ID"])
+        stored = self.store.enqueue_message(
+            message_id=message_id,
+            recipients=addresses,
+            subject=digest.subject,
+            raw=email.as_bytes(),
+            match_ids=digest.match_ids,
+            created_at=now,
+            recipient=recipient.id,
+            kind=str(kind),
+            slot=slot,
+        )
+        if stored is None:  # a concurrent run claimed these matches or this slot first
+            return []
+        markdown = self.renderer.render_markdown(digest)
+        return [
+            Composed(recipient.id, kind, digest.subject, message_id, digest.match_count, markdown)
+        ]
