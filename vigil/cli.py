@@ -12,13 +12,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
+from vigil.cli_digest import digest_app
+from vigil.console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    ArticlesOption,
+    FeedsOption,
+    RulesOption,
+    err,
+    fail_unusable,
+    out,
+    settings_from,
+)
 from vigil.errors import FileFormatError, VigilError
-
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 app = typer.Typer(
     help="vigil: news monitoring from analyst rules to email digests.",
@@ -34,44 +43,7 @@ feeds_app = typer.Typer(
 )
 app.add_typer(feeds_app, name="feeds")
 
-# Off a terminal (logs, pipes), tables get room instead of wrapping at 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-FeedsOption = Annotated[
-    Path | None,
-    typer.Option(help="Feeds file (YAML). Default: $VIGIL_FEEDS, else the bundled demo feeds."),
-]
-RulesOption = Annotated[
-    Path | None,
-    typer.Option(help="Rules folder. Default: $VIGIL_RULES, else the bundled rules/."),
-]
-ArticlesOption = Annotated[
-    Path | None,
-    typer.Option(
-        help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/."
-    ),
-]
-
-
-def _settings(**overrides: object):
-    from vigil.settings import Settings
-
-    given = {key: value for key, value in overrides.items() if value is not None}
-    try:
-        return Settings(**given)
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = "VIGIL_" + "_".join(str(part) for part in error["loc"]).upper()
-            err.print(f"vigil: configuration: {name}: {error['msg']}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
-
-
-def _fail_unusable(exc: VigilError) -> typer.Exit:
-    problems = exc.problems if isinstance(exc, FileFormatError) else [str(exc)]
-    for problem in problems:
-        err.print(f"vigil: {problem}", markup=False)
-    return typer.Exit(EXIT_UNUSABLE)
+app.add_typer(digest_app, name="digest")
 
 
 @app.command()
@@ -82,22 +54,38 @@ def run(
     no_articles: Annotated[
         bool, typer.Option("--no-articles", help="Read feeds only, no article folder.")
     ] = False,
+    recipients: Annotated[
+        Path | None,
+        typer.Option(
+            help="Recipients file (who gets what, when). Default: $VIGIL_RECIPIENTS, else "
+            "VIGIL_MAIL_TO gets every match each run."
+        ),
+    ] = None,
 ) -> None:
-    """Run the monitor once: ingest, match, and deliver one digest of what is new.
+    """Run the monitor once: ingest, match, and deliver the alerts and digests that are due.
 
     Runs as the Prefect flow 'vigil-monitor' on the server PREFECT_API_URL names, or else on a
     temporary local server that Prefect starts and stops for this run.
     """
-    settings = _settings(feeds=feeds, rules=rules, articles="" if no_articles else articles)
+    settings = settings_from(
+        feeds=feeds,
+        rules=rules,
+        articles="" if no_articles else articles,
+        recipients=recipients,
+    )
     # Validate inputs before paying for Prefect's start-up.
     try:
         from vigil.rules import load_ruleset
         from vigil.sources import load_feeds_file
 
-        load_ruleset(settings.rules)
+        ruleset = load_ruleset(settings.rules)
         load_feeds_file(settings.feeds)
+        if settings.recipients is not None:
+            from vigil.recipients import load_recipients
+
+            load_recipients(settings.recipients, ruleset)
     except VigilError as exc:
-        raise _fail_unusable(exc) from None
+        raise fail_unusable(exc) from None
 
     from vigil.prefect_env import quiet_prefect, unreachable_api
 
@@ -113,6 +101,7 @@ def run(
                 feeds=str(settings.feeds),
                 rules=str(settings.rules),
                 articles="" if settings.articles is None else str(settings.articles),
+                recipients=str(settings.recipients) if settings.recipients else None,
                 return_state=True,
             )
         except Exception as exc:  # Prefect itself failed: say so, without a traceback
@@ -143,7 +132,7 @@ def rules_check(
     from vigil.rules import Matcher, load_ruleset
     from vigil.rules.examples import check_examples
 
-    settings = _settings(rules=path or rules)
+    settings = settings_from(rules=path or rules)
     try:
         ruleset = load_ruleset(settings.rules)
     except FileFormatError as exc:
@@ -152,7 +141,7 @@ def rules_check(
         err.print(f"{len(exc.problems)} problem(s) in {settings.rules}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE) from None
     except VigilError as exc:
-        raise _fail_unusable(exc) from None
+        raise fail_unusable(exc) from None
     matcher = Matcher(ruleset)
     failures = check_examples(matcher)
     table = Table(
@@ -194,12 +183,12 @@ def rules_test(
     from vigil.rules import Matcher, load_ruleset
     from vigil.rules.explain import explain_rule
 
-    settings = _settings(rules=rules)
+    settings = settings_from(rules=rules)
     try:
         matcher = Matcher(load_ruleset(settings.rules))
         loaded = _load_articles(articles, settings)
     except VigilError as exc:
-        raise _fail_unusable(exc) from None
+        raise fail_unusable(exc) from None
     selected = [r for r in matcher.ruleset.rules if not rule or r.id in rule]
     if rule and (unknown := sorted(set(rule) - {r.id for r in selected})):
         err.print(f"vigil: no such rule: {', '.join(unknown)}", markup=False)
@@ -280,11 +269,11 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
     from vigil.sources import load_feeds_file
     from vigil.store import Store
 
-    settings = _settings(feeds=feeds)
+    settings = settings_from(feeds=feeds)
     try:
         specs = load_feeds_file(settings.feeds)
     except VigilError as exc:
-        raise _fail_unusable(exc) from None
+        raise fail_unusable(exc) from None
     store = Store(settings.store_url)
     try:
         rows = {row.name: row for row in store.feed_health()}
@@ -332,7 +321,7 @@ def feeds_import(
     try:
         added, skipped = import_opml(opml, feeds)
     except VigilError as exc:
-        raise _fail_unusable(exc) from None
+        raise fail_unusable(exc) from None
     for spec in added:
         out.print(f"added {spec.name}: {spec.url}", markup=False)
     out.print(f"{len(added)} added, {len(skipped)} already in {feeds}", markup=False)
@@ -349,11 +338,11 @@ def feeds_export(
     from vigil.sources import load_feeds_file
     from vigil.sources.opml import export_opml
 
-    settings = _settings(feeds=feeds)
+    settings = settings_from(feeds=feeds)
     try:
         text = export_opml(load_feeds_file(settings.feeds))
     except VigilError as exc:
-        raise _fail_unusable(exc) from None
+        raise fail_unusable(exc) from None
     if out_file is None:
         sys.stdout.write(text)
     else:

@@ -1,0 +1,216 @@
+"""``vigil digest``: preview a recipient's next message, list recipients, inspect the outbox."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from vigil.console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    RulesOption,
+    err,
+    fail_unusable,
+    out,
+    settings_from,
+)
+from vigil.errors import VigilError
+
+digest_app = typer.Typer(
+    help="Preview digests, list recipients and their schedules, inspect the outbox.",
+    no_args_is_help=True,
+)
+
+RecipientsOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Recipients file. Default: $VIGIL_RECIPIENTS, else VIGIL_MAIL_TO gets everything."
+    ),
+]
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    HTML = "html"
+    MARKDOWN = "md"
+    EML = "eml"
+
+
+_SUFFIXES = {".html": Format.HTML, ".htm": Format.HTML, ".md": Format.MARKDOWN, ".eml": Format.EML}
+
+
+def _monitor(rules: Path | None, recipients: Path | None):
+    from vigil.monitor import Monitor
+
+    settings = settings_from(rules=rules, recipients=recipients)
+    try:
+        return Monitor(settings)
+    except VigilError as exc:
+        raise fail_unusable(exc) from None
+
+
+@digest_app.command("preview")
+def preview(
+    recipient: Annotated[
+        str | None,
+        typer.Option(help="Recipient id from the recipients file. Default: the first one."),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write here; .html, .md, .eml or anything else for text."),
+    ] = None,
+    format: Annotated[
+        Format | None,
+        typer.Option(help="text, html, md or eml (a whole MIME message). Default: from --out."),
+    ] = None,
+    days: Annotated[
+        float | None,
+        typer.Option(
+            "--days",
+            min=0,
+            help="Show every match of the last DAYS days routed to the recipient, sent or not "
+            "(for template work). Default: what the next message would hold.",
+        ),
+    ] = None,
+    rules: RulesOption = None,
+    recipients: RecipientsOption = None,
+) -> None:
+    """Render a recipient's next digest without sending it or marking anything as sent."""
+    monitor = _monitor(rules, recipients)
+    try:
+        chosen = _recipient(monitor.recipients, recipient)
+        now = datetime.now(UTC)
+        if days is None:
+            window = monitor.dispatcher.window(chosen, now, register=False)
+            matches = window.alerts + window.rest
+        else:
+            rules_by_id = monitor.dispatcher.rules
+            matches = [
+                match
+                for match in monitor.store.recent_matches(
+                    now - timedelta(days=days), rule_ids=chosen.candidate_rules(monitor.ruleset)
+                )
+                if match.rule_id in rules_by_id
+                and chosen.follows(rules_by_id[match.rule_id], match.item_tags)
+            ]
+        digest = monitor.dispatcher.preview(chosen, now, matches)
+        kind = format or _SUFFIXES.get(out_file.suffix.lower() if out_file else "", Format.TEXT)
+        renderer = monitor.renderer
+        if kind is Format.EML:
+            message = renderer.compose(
+                digest, sender=monitor.settings.mail_from, recipients=list(chosen.addresses)
+            )
+            rendered: str | bytes = message.as_bytes()
+        elif kind is Format.HTML:
+            rendered = renderer.render_html(digest)
+        elif kind is Format.MARKDOWN:
+            rendered = renderer.render_markdown(digest)
+        else:
+            rendered = renderer.render_text(digest)
+    finally:
+        monitor.close()
+    if not matches:
+        err.print(f"nothing waiting for {chosen.id}: showing the empty message", markup=False)
+    if out_file is None:
+        if isinstance(rendered, bytes):
+            sys.stdout.buffer.write(rendered)
+        else:
+            sys.stdout.write(rendered)
+        return
+    if isinstance(rendered, bytes):
+        out_file.write_bytes(rendered)
+    else:
+        out_file.write_text(rendered, encoding="utf-8")
+    err.print(f"wrote {out_file} ({digest.match_count} stories for {chosen.id})", markup=False)
+
+
+def _recipient(recipients, wanted: str | None):
+    if wanted is None:
+        return recipients[0]
+    for candidate in recipients:
+        if candidate.id == wanted:
+            return candidate
+    known = ", ".join(r.id for r in recipients)
+    err.print(f"vigil: no recipient {wanted!r}; the recipients are: {known}", markup=False)
+    raise typer.Exit(EXIT_UNUSABLE)
+
+
+@digest_app.command("recipients")
+def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = None) -> None:
+    """Each recipient: addresses, schedule, time zone, alerts, next digest, matches waiting."""
+    monitor = _monitor(rules, recipients)
+    now = datetime.now(UTC)
+    table = Table(title=f"{len(monitor.recipients)} recipient(s)")
+    for column in ("id", "addresses", "digest", "alerts", "next digest", "rules", "waiting"):
+        table.add_column(column)
+    try:
+        for recipient in monitor.recipients:
+            window = monitor.dispatcher.window(recipient, now, register=False)
+            slot = recipient.cadence.next_slot(now, recipient.zone)
+            followed = recipient.candidate_rules(monitor.ruleset)
+            table.add_row(
+                recipient.id,
+                ", ".join(recipient.addresses),
+                f"{recipient.cadence} ({recipient.zone.key})",
+                ", ".join(sorted(recipient.alerts)) or "none",
+                f"{slot.astimezone(recipient.zone):%a %d %b %H:%M}" if slot else "next run",
+                str(len(followed)),
+                f"{len(window.alerts)} alert, {len(window.rest)} digest",
+            )
+    finally:
+        monitor.close()
+    out.print(table)
+
+
+@digest_app.command("outbox")
+def outbox(
+    limit: Annotated[int, typer.Option(min=1, help="How many of the newest messages.")] = 20,
+) -> None:
+    """The newest outbox messages: status, attempts, next try, last error.
+
+    Exit code 1 when any message failed for good or is waiting for a retry.
+    """
+    from vigil.store import Store
+
+    settings = settings_from()
+    store = Store(settings.store_url)
+    try:
+        rows = store.recent_messages(limit)
+    finally:
+        store.close()
+    table = Table(title=f"outbox of {settings.store_url}")
+    for column in (
+        "#",
+        "recipient",
+        "kind",
+        "status",
+        "tries",
+        "created",
+        "sent",
+        "subject / error",
+    ):
+        table.add_column(column)
+    troubled = 0
+    for row in rows:
+        retrying = row.status == "pending" and row.attempts > 0
+        troubled += row.status == "failed" or retrying
+        style = {"sent": "green", "pending": "yellow", "failed": "red"}.get(row.status, "")
+        table.add_row(
+            str(row.id),
+            row.recipient,
+            row.kind,
+            f"[{style}]{row.status}[/{style}]",
+            str(row.attempts),
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+            f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "",
+            (row.last_error or row.subject)[:80],
+        )
+    out.print(table)
+    raise typer.Exit(EXIT_FAILED if troubled else EXIT_OK)
