@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean chromium
 
 $(BIN)/vigil: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,18 @@ $(VENV)/.test-extras: $(BIN)/vigil
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
+# The screenshot test draws the digest in headless Chromium, from Debian's packages.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    echo "installing Debian's chromium (for the digest screenshot test)"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 run: $(BIN)/vigil
 	$(BIN)/vigil run
 
-test: $(VENV)/.test-extras
+test: $(VENV)/.test-extras chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/vigil rules check

@@ -23,10 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 
 from vigil.settings import Settings
 
@@ -123,8 +124,24 @@ class SmtpRecorder:
 
     received: list[Received] = field(default_factory=list)
     reject_with: str | None = None  # e.g. "550 5.7.1 rejected" or "451 4.3.0 try later"
+    reject_once: str | None = None  # answered to the next DATA only, then accepted again
+    # RCPT TO answers by address, e.g. {"gone@example.org": "550 5.1.1 no such user"}
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    connections: set[tuple[str, int]] = field(default_factory=set)  # client (host, port)s
 
-    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Envelope, address: str, options: list
+    ) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: Any, envelope: Envelope) -> str:
+        self.connections.add(tuple(session.peer[:2]))
+        if self.reject_once:
+            reply, self.reject_once = self.reject_once, None
+            return reply
         if self.reject_with:
             return self.reject_with
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -164,11 +181,39 @@ class SmtpServer:
         return self.recorder.received
 
 
+class _DroppingSMTP(SMTP):
+    """Hangs up in the middle of DATA, ``drops`` times, as a crashing relay would."""
+
+    def __init__(self, *args: Any, drops: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._drops = drops
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if self._drops[0] > 0 and self.envelope is not None and self.envelope.rcpt_tos:
+            self._drops[0] -= 1
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            await self._reader.readuntil(b"\r\n")  # the first line of the message
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+
+class _DroppingController(Controller):
+    def __init__(self, *args: Any, drops: int = 1, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drops = [drops]
+
+    def factory(self) -> SMTP:
+        return _DroppingSMTP(self.handler, drops=self.drops, **self.SMTP_kwargs)
+
+
 @contextlib.contextmanager
-def _running_smtp(**options: object) -> Iterator[SmtpServer]:
+def _running_smtp(
+    controller_class: type[Controller] = Controller, **options: object
+) -> Iterator[SmtpServer]:
     recorder = SmtpRecorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
+    controller = controller_class(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", port, recorder, controller)
@@ -181,6 +226,44 @@ def smtp_server() -> Iterator[SmtpServer]:
     """A plain SMTP server on loopback (no TLS, no AUTH)."""
     with _running_smtp() as server:
         yield server
+
+
+@pytest.fixture
+def dropping_smtp_server() -> Iterator[SmtpServer]:
+    """Drops the connection in the middle of the first DATA, then behaves."""
+    with _running_smtp(_DroppingController) as server:
+        yield server
+
+
+@pytest.fixture
+def silent_smtp_port() -> Iterator[int]:
+    """A port that accepts connections and never says a word (a hung server)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
 
 
 @dataclass
@@ -231,3 +314,28 @@ def implicit_tls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
         authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
     ) as server:
         yield server
+
+
+def unstyled(html: str) -> str:
+    """HTML without the style attributes css-inline added, to assert on structure and text."""
+    import re
+
+    return re.sub(r' style="[^"]*"', "", html)
+
+
+def maildir_messages(folder: Path) -> list[EmailMessage]:
+    """Every message delivered to a Maildir, parsed."""
+    import mailbox
+
+    if not (folder / "new").exists():
+        return []
+    box = mailbox.Maildir(folder, create=False)
+    return [
+        email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+        for key in box.iterkeys()
+    ]
+
+
+def write_recipients(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -10,8 +10,20 @@ from typer.testing import CliRunner
 from flows.monitor import monitor
 from vigil.cli import app
 
-from .conftest import EXAMPLES, RULES, SEED, TEMPLATES, FeedServer, write_feeds_file
-from .test_delivery import _maildir_messages
+from .conftest import (
+    EXAMPLES,
+    RULES,
+    SEED,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    TEMPLATES,
+    FeedServer,
+    SmtpServer,
+    TlsMaterial,
+    maildir_messages,
+    write_feeds_file,
+    write_recipients,
+)
 
 pytestmark = pytest.mark.prefect
 
@@ -43,12 +55,12 @@ def test_monitor_flow_delivers_one_digest_then_nothing(
         "bayraktar-tb2",
         "minsk-normandy",
     }
-    (message,) = _maildir_messages(vigil_env / "outbox")
+    (message,) = maildir_messages(vigil_env / "outbox")
     text = message.get_body(("plain",)).get_content()
     assert "Why Putin rejected Erdogan's offer to mediate over Ukraine" in text
     again = monitor(feeds=str(EXAMPLES / "feeds" / "demo.yaml"), articles=str(SEED))
-    assert again.new_items == 0 and again.composed.subject is None
-    assert len(_maildir_messages(vigil_env / "outbox")) == 1
+    assert again.new_items == 0 and again.composed == []
+    assert len(maildir_messages(vigil_env / "outbox")) == 1
 
 
 def test_vigil_run_reports_and_exits_zero(prefect_server: None, vigil_env: Path) -> None:
@@ -85,3 +97,84 @@ def test_a_failing_feed_names_the_flow_state_partial(
     assert "Gone" in (state.message or "")
     summary = state.result()
     assert [source.name for source in summary.failed_sources] == ["Gone"]
+
+
+def test_smtp_password_from_a_secret_block_never_shows_in_logs_or_artifacts(
+    prefect_server: None,
+    vigil_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    starttls_smtp_server: SmtpServer,
+    tls_material: TlsMaterial,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from prefect.blocks.system import Secret
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.logging.handlers import APILogHandler
+
+    Secret(value=SMTP_PASSWORD).save("vigil-smtp-password", overwrite=True)
+    recipients = write_recipients(
+        tmp_path / "recipients.yaml",
+        "recipients:\n  - id: ankara_desk\n    email: desk@example.org\n"
+        "    timezone: Europe/Istanbul\n    digest: every run\n",
+    )
+    for name, value in {
+        "VIGIL_SMTP_HOST": starttls_smtp_server.host,
+        "VIGIL_SMTP_PORT": str(starttls_smtp_server.port),
+        "VIGIL_SMTP_USER": SMTP_USER,
+        "VIGIL_SMTP_PASSWORD_BLOCK": "vigil-smtp-password",
+        "VIGIL_SMTP_CA_FILE": str(tls_material.ca_file),
+        "VIGIL_RECIPIENTS": str(recipients),
+    }.items():
+        monkeypatch.setenv(name, value)
+    caplog.set_level("DEBUG")
+    state = monitor(
+        articles=str(SEED), feeds=str(EXAMPLES / "feeds" / "demo.yaml"), return_state=True
+    )
+    summary = state.result()
+    assert summary.ok, summary.lines()
+    kinds = sorted(received.message["X-Vigil-Kind"] for received in starttls_smtp_server.received)
+    assert kinds == ["alert", "digest"]  # high severity at once, the rest in the run's digest
+
+    APILogHandler().flush()  # logs are shipped to the API in the background
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["vigil-alert-ankara-desk", "vigil-digest-ankara-desk"])
+            )
+        )
+        logs = client.read_logs(
+            log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    assert {artifact.key for artifact in artifacts} == {
+        "vigil-alert-ankara-desk",
+        "vigil-digest-ankara-desk",
+    }
+    digest = next(a for a in artifacts if a.key == "vigil-digest-ankara-desk")
+    assert "To **ankara\\_desk** (desk@example.org), digest, times in Europe/Istanbul." in (
+        digest.data
+    )
+    assert "| rule | severity | stories |" in digest.data
+    everything = "\n".join(
+        [caplog.text, *(a.data or "" for a in artifacts), *(log.message for log in logs)]
+    )
+    assert logs and SMTP_PASSWORD not in everything
+
+
+def test_a_missing_secret_block_is_named_in_a_one_line_error(
+    prefect_server: None, vigil_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIGIL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("VIGIL_SMTP_PASSWORD_BLOCK", "no-such-block")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 1
+    assert "Prefect Secret block 'no-such-block' not found" in result.output
+    assert "Traceback" not in result.output
