@@ -47,11 +47,42 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("VIGIL_CONFIG", str(tmp_path / "no-such-vigil.toml"))
 
 
+# The suite runs on SQLite by default; with VIGIL_TEST_DATABASE_URL set to a PostgreSQL URL
+# (`make test` does both), every test gets a schema of its own on that server.
+POSTGRES_URL = os.environ.get("VIGIL_TEST_DATABASE_URL")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL for one test: SQLite in tmp_path, or a PostgreSQL schema."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'home' / 'vigil.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"vigil_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings on a fresh state folder, with the shipped rules, templates, seed and demo feeds."""
     return Settings(
         home=tmp_path / "home",
+        database_url=database_url,
         rules=RULES,
         templates=TEMPLATES,
         articles=SEED,

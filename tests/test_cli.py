@@ -64,11 +64,12 @@ def test_rules_test_explains_a_miss(tmp_path: Path) -> None:
     assert "✗ Minsk NEAR/3" in result.output
 
 
-def test_rules_test_reads_a_stored_item(tmp_path: Path, monkeypatch) -> None:
+def test_rules_test_reads_a_stored_item(tmp_path: Path, monkeypatch, database_url: str) -> None:
     from vigil.monitor import Monitor
     from vigil.settings import Settings
 
     monkeypatch.setenv("VIGIL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VIGIL_DATABASE_URL", database_url)
     monitor = Monitor(Settings(feeds=SEED.parent / "feeds" / "demo.yaml"))
     monitor.run()
     monitor.close()

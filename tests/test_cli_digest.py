@@ -36,6 +36,7 @@ def env(monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Path) -> 
     recipients = write_recipients(tmp_path / "recipients.yaml", RECIPIENTS)
     for name, value in {
         "VIGIL_HOME": settings.home,
+        "VIGIL_DATABASE_URL": settings.store_url,
         "VIGIL_RULES": RULES,
         "VIGIL_TEMPLATES": TEMPLATES,
         "VIGIL_RECIPIENTS": recipients,

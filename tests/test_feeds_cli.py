@@ -68,6 +68,7 @@ def test_health_table(
         [("Meduza", feed_server.url("meduza.rss.xml")), ("Missing", feed_server.url("nope.xml"))],
     )
     monkeypatch.setenv("VIGIL_HOME", str(settings.home))
+    monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
     before = runner.invoke(app, ["feeds", "--feeds", str(feeds)])
     assert before.exit_code == 0 and "not fetched yet" in before.output
     Monitor(changed(settings, feeds=feeds, articles="")).run()

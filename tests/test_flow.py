@@ -35,9 +35,10 @@ def prefect_server() -> Iterator[None]:
 
 
 @pytest.fixture
-def vigil_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def vigil_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("VIGIL_HOME", str(home))
+    monkeypatch.setenv("VIGIL_DATABASE_URL", database_url)
     monkeypatch.setenv("VIGIL_TEMPLATES", str(TEMPLATES))
     monkeypatch.setenv("VIGIL_RULES", str(RULES))
     return home

@@ -1,5 +1,5 @@
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +19,10 @@ def _match(articles: list[Article]) -> list[list[Match]]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'state' / 'vigil.db'}")
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store(database_url)
+    yield opened
+    opened.close()
 
 
 def _articles() -> list[Article]:

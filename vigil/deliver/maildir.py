@@ -26,6 +26,7 @@ class MaildirTransport:
     def send_all(self, batch: Sequence[OutboxMessage]) -> dict[int, DeliveryError | None]:
         """Deliver each message; the result maps outbox ids to None (done) or the error."""
         try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
             box = mailbox.Maildir(self.folder, create=True)
         except OSError as exc:
             error = DeliveryError(f"cannot open Maildir {self.folder}: {exc.strerror}")

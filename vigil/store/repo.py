@@ -18,13 +18,13 @@ from vigil.cluster import Clusterer, signature, to_bytes
 from vigil.rules.matcher import Match
 from vigil.sources.feeds import FeedSpec
 from vigil.sources.fetch import Fetched, FetchStatus, Validators
+from vigil.store.migrate import migrate
 from vigil.store.schema import (
     deliveries,
     feeds,
     items,
     matches,
     messages,
-    metadata,
     recipients,
     schedule_slots,
 )
@@ -64,12 +64,12 @@ class OutboxMessage:
 
 
 class Store:
-    """Open with a SQLAlchemy URL; the schema is created on first use."""
+    """Open with a SQLAlchemy URL; the schema is created or upgraded (alembic) on opening."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
-        metadata.create_all(self.engine)
+        migrate(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -503,7 +503,10 @@ def _engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        # psycopg 3 is the driver vigil ships with; a bare postgresql:// means it.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -155,3 +155,14 @@ feeds = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("items_seen", Integer, nullable=False, default=0),
 )
+
+# One row per lock a run holds ("ingest", "digests"): overlapping runs skip instead of doing
+# the same work twice. ``expires_at`` frees the lock of a run that died without releasing it.
+run_locks = Table(
+    "run_locks",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("holder", String(255), nullable=False),  # host, pid and a random token
+    Column("acquired_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)

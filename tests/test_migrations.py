@@ -1,0 +1,48 @@
+"""The store's schema comes from alembic migrations, on SQLite and PostgreSQL alike."""
+
+import multiprocessing
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from vigil.store import Store
+from vigil.store.migrate import current_revision, head_revision
+from vigil.store.schema import metadata
+
+
+def test_the_migrations_build_exactly_the_declared_schema(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        with store.engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert differences == []
+        tables = set(inspect(store.engine).get_table_names())
+        assert tables >= {"items", "matches", "messages", "deliveries", "feeds", "run_locks"}
+    finally:
+        store.close()
+
+
+def _open(url: str) -> str | None:
+    store = Store(url)
+    try:
+        return current_revision(store.engine)
+    finally:
+        store.close()
+
+
+def test_processes_opening_a_new_store_at_once_both_succeed(database_url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        revisions = pool.map(_open, [database_url] * 4)
+    assert revisions == [head_revision()] * 4
+
+
+def test_opening_a_current_store_changes_nothing(database_url: str) -> None:
+    Store(database_url).close()
+    engine = create_engine(Store(database_url).engine.url)
+    with engine.connect() as conn:
+        (version,) = conn.exec_driver_sql("SELECT version_num FROM alembic_version").one()
+    assert version == head_revision()
+    engine.dispose()
