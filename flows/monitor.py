@@ -1,71 +1,14 @@
-"""The ``monitor`` flow: ingest every source (a task per feed), then compose and deliver.
-
-Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`. Fetching retries
-(feeds flap), sending retries (mail servers greylist); one broken feed never stops the others.
-"""
+"""``vigil-monitor``: everything once (what ``vigil run`` runs): ingest, compose, deliver."""
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
+from prefect import flow
+from prefect.states import State
 
-from prefect import flow, task, unmapped
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.logging import get_run_logger
-from prefect.runtime import task_run
-from prefect.states import Completed
-
-from vigil.deliver import DeliveryReport
-from vigil.digest import Composed
-from vigil.monitor import Monitor, RunSummary, SourceOutcome
+from flows.tasks import compose_and_deliver, finish, ingest_sources, skipped
+from vigil.digest import Kind
+from vigil.monitor import Monitor, RunSummary
 from vigil.settings import Settings
-from vigil.sources import FeedSpec, read_article_folder
-
-
-class DeliveryIncomplete(Exception):
-    """Raised by the send task so Prefect retries it; carries what was and was not sent."""
-
-    def __init__(self, report: DeliveryReport) -> None:
-        self.report = report
-        super().__init__("; ".join(report.retrying + report.failed))
-
-
-FEEDS_PER_TASK = 25
-
-
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def read_feeds(monitor: Monitor, specs: list[FeedSpec]) -> tuple[list[SourceOutcome], Counter[str]]:
-    # A batch of feeds per task: fetched concurrently inside, with per-feed health and
-    # backoff kept in the store; a retry refetches the batch (cheap: conditional GET).
-    return monitor.read_feeds(specs)
-
-
-@task(cache_policy=NO_CACHE)
-def ingest_articles(monitor: Monitor, folder: Path) -> tuple[SourceOutcome, Counter[str]]:
-    return monitor.ingest(folder.name, read_article_folder(folder))
-
-
-@task(cache_policy=NO_CACHE)
-def compose_messages(monitor: Monitor) -> list[Composed]:
-    composed = monitor.compose()
-    for message in composed:
-        # What went out, readable in the Prefect UI; keyed per recipient so each has a history.
-        create_markdown_artifact(
-            key=f"vigil-{message.kind}-{_artifact_key(message.recipient)}",
-            markdown=message.markdown,
-            description=f"{message.kind} for {message.recipient}: {message.subject}"[:500],
-        )
-    return composed
-
-
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def deliver_outbox(monitor: Monitor) -> DeliveryReport:
-    # A retry within the run sends again at once; between runs the store's backoff applies.
-    report = monitor.deliver(ignore_backoff=(task_run.run_count or 1) > 1)
-    if report.retrying:
-        raise DeliveryIncomplete(report)
-    return report
 
 
 @flow(name="vigil-monitor", log_prints=False)
@@ -74,66 +17,15 @@ def monitor(
     rules: str | None = None,
     articles: str | None = None,
     recipients: str | None = None,
-) -> RunSummary:
+) -> RunSummary | State:
     """Ingest the seed articles and feeds, match the rules, and deliver what is due."""
-    logger = get_run_logger()
     given = {"feeds": feeds, "rules": rules, "articles": articles, "recipients": recipients}
-    settings = Settings(**{key: value for key, value in given.items() if value is not None})
-    run = Monitor(settings)
+    run = Monitor(Settings(**{key: value for key, value in given.items() if value is not None}))
     summary = RunSummary()
     try:
-        if settings.articles is not None:
-            outcome, per_rule = ingest_articles(run, settings.articles)
-            summary.sources.append(outcome)
-            summary.matches_per_rule.update(per_rule)
-        specs = run.feeds()
-        batches = [specs[i : i + FEEDS_PER_TASK] for i in range(0, len(specs), FEEDS_PER_TASK)]
-        futures = read_feeds.map(unmapped(run), batches)
-        for batch, future in zip(batches, futures, strict=True):
-            future.wait()
-            if future.state.is_completed():
-                outcomes, per_rule = future.result()
-                summary.sources += outcomes
-                summary.matches_per_rule.update(per_rule)
-            else:
-                error = future.state.result(raise_on_failure=False)
-                summary.sources += [
-                    SourceOutcome(
-                        spec.name, status="failed", error=f"{type(error).__name__}: {error}"
-                    )
-                    for spec in batch
-                ]
-        summary.composed = compose_messages(run)
-        state = deliver_outbox(run, return_state=True)
-        result = state.result(raise_on_failure=False)
-        summary.delivery = _delivery_report(run, result)
+        if not skipped(run, summary, "ingest"):
+            ingest_sources(run, summary)
+            compose_and_deliver(run, summary, [Kind.ALERT, Kind.DIGEST])
     finally:
         run.close()
-    for line in summary.lines():
-        (logger.info if summary.ok else logger.warning)(line)
-    create_markdown_artifact(
-        key="vigil-run-summary",
-        markdown="\n".join(["# vigil run", "", *(f"- {line}" for line in summary.lines())]),
-        description="What this monitor run read, matched and delivered.",
-    )
-    if not summary.ok:
-        failed = ", ".join(source.name for source in summary.failed_sources) or "delivery"
-        # Completed, so the summary is the result, but named so the UI shows the partial failure.
-        return Completed(name="Partial", message=f"partial failure: {failed}", data=summary)
-    return summary
-
-
-def _artifact_key(recipient: str) -> str:
-    """Artifact keys allow lower-case letters, digits and dashes only."""
-    return "".join(c if c.isalnum() else "-" for c in recipient.lower()).strip("-") or "default"
-
-
-def _delivery_report(run: Monitor, result: object) -> DeliveryReport:
-    if isinstance(result, DeliveryReport):
-        return result
-    if isinstance(result, DeliveryIncomplete):
-        return result.report
-    # Anything else is a bug or an outage of the store; the outbox still holds the message.
-    report = DeliveryReport(run.transport.describe())
-    report.retrying.append(f"{type(result).__name__}: {result}")
-    return report
+    return finish(summary, "vigil run")

@@ -131,6 +131,30 @@ def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
         server.server_close()
 
 
+@pytest.fixture
+def slow_feed_server(tmp_path: Path) -> Iterator[FeedServer]:
+    """Like feed_server, but every response takes two seconds: runs that start together overlap."""
+    import time
+
+    class Slow(_QuietHandler):
+        def do_GET(self) -> None:
+            time.sleep(2)
+            super().do_GET()
+
+    root = tmp_path / "slow-www"
+    shutil.copytree(EXAMPLES / "feeds", root)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Slow, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield FeedServer(root, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def write_feeds_file(path: Path, feeds: list[tuple[str, str]]) -> Path:
     lines = ["feeds:"]
     for name, url in feeds:

@@ -179,3 +179,69 @@ def test_a_missing_secret_block_is_named_in_a_one_line_error(
     assert result.exit_code == 1
     assert "Prefect Secret block 'no-such-block' not found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_two_vigil_runs_started_at_once_on_one_server_send_one_digest(
+    prefect_server: None, vigil_env: Path, slow_feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml", [("Meduza", slow_feed_server.url("meduza.rss.xml"))]
+    )
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "VIGIL_FEEDS": str(feeds)}
+    command = [sys.executable, "-m", "vigil.cli", "run"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in "ab"]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sum("skipped: another run is at work" in output for output in outputs) == 1, outputs
+    assert sum("new items: " in output for output in outputs) == 1
+    assert len(maildir_messages(vigil_env / "outbox")) == 1
+
+
+def test_vigil_serve_starts_its_own_server_runs_a_cycle_and_stops_cleanly(
+    tmp_path: Path, database_url: str
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from vigil.prefect_server import free_port, port_in_use
+
+    port = free_port()
+    home = tmp_path / "serve-home"
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")
+    }
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "VIGIL_HOME": str(home),
+        "VIGIL_DATABASE_URL": database_url,
+        "VIGIL_RULES": str(RULES),
+        "VIGIL_TEMPLATES": str(TEMPLATES),
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+    }
+    command = [sys.executable, "-m", "vigil.cli", "serve", "--run-now", "--port", str(port)]
+    serving = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not maildir_messages(home / "outbox") and time.monotonic() < deadline:
+            assert serving.poll() is None, serving.stdout.read()
+            time.sleep(1)
+        (digest,) = maildir_messages(home / "outbox")
+        assert digest["X-Vigil-Kind"] == "digest"
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        output = serving.communicate(timeout=120)[0]
+    assert serving.returncode == 0, output
+    assert f"started a Prefect server on port {port}" in output
+    assert "stopped the Prefect server" in output
+    assert not port_in_use(port)

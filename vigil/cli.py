@@ -75,15 +75,7 @@ def run(
     )
     # Validate inputs before paying for Prefect's start-up.
     try:
-        from vigil.rules import load_ruleset
-        from vigil.sources import load_feeds_file
-
-        ruleset = load_ruleset(settings.rules)
-        load_feeds_file(settings.feeds)
-        if settings.recipients is not None:
-            from vigil.recipients import load_recipients
-
-            load_recipients(settings.recipients, ruleset)
+        _check_inputs(settings)
     except VigilError as exc:
         raise fail_unusable(exc) from None
 
@@ -115,6 +107,123 @@ def run(
         out.print(line, markup=False)
     out.print(f"run took {time.perf_counter() - started:.1f} s", markup=False)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+@app.command()
+def serve(
+    ingest_every: Annotated[
+        float, typer.Option(min=0.1, help="Minutes between ingest runs (feeds, then alerts).")
+    ] = 15,
+    digests_at: Annotated[
+        str, typer.Option(help="Local time of the daily digests run, HH:MM (see --timezone).")
+    ] = "07:00",
+    timezone: Annotated[
+        str, typer.Option(help="IANA time zone of --digests-at, e.g. Europe/Istanbul.")
+    ] = "UTC",
+    alerts_every: Annotated[
+        float,
+        typer.Option(min=0.1, help="Minutes between alert runs (they also retry the outbox)."),
+    ] = 5,
+    partitions: Annotated[
+        int, typer.Option(min=1, help="Split the feeds into this many ingest deployments.")
+    ] = 1,
+    port: Annotated[
+        int,
+        typer.Option(help="Port of the Prefect server vigil starts when PREFECT_API_URL is unset."),
+    ] = 4200,
+    run_now: Annotated[
+        bool,
+        typer.Option(
+            "--run-now",
+            help="Run one cycle now (ingest, then digests), then follow the schedules.",
+        ),
+    ] = False,
+) -> None:
+    """Run vigil on its schedules: serve the ingest, digests and alerts deployments.
+
+    Uses the Prefect server PREFECT_API_URL names; without one, starts a Prefect server of its
+    own (SQLite in PREFECT_HOME, log in $VIGIL_HOME/prefect-server.log) and stops it on exit.
+    Stop with Ctrl-C or SIGTERM.
+    """
+    import os
+    import signal
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from vigil.schedule import Cadence
+
+    settings = settings_from()
+    try:
+        at = Cadence.parse(f"daily {digests_at}").at
+        ZoneInfo(timezone)
+        _check_inputs(settings)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        err.print(f"vigil: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except VigilError as exc:
+        raise fail_unusable(exc) from None
+
+    from vigil.prefect_env import quiet_prefect, unreachable_api
+    from vigil.prefect_server import (
+        PrefectServerError,
+        port_in_use,
+        start_prefect_server,
+        stop_group,
+    )
+
+    # SIGTERM (systemd, docker stop) ends the process like Ctrl-C, so the server is stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
+    server = None
+    with quiet_prefect():
+        if os.environ.get("PREFECT_API_URL"):
+            if problem := unreachable_api():
+                err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
+                raise typer.Exit(EXIT_UNUSABLE)
+        else:
+            if port_in_use(port):
+                err.print(f"vigil: port {port} is taken; pass --port or set PREFECT_API_URL")
+                raise typer.Exit(EXIT_UNUSABLE)
+            log = settings.home / "prefect-server.log"
+            try:
+                server, seconds = start_prefect_server(dict(os.environ), port, log, timeout=180)
+            except PrefectServerError as exc:
+                raise fail_unusable(exc) from None
+            os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+            out.print(f"started a Prefect server on port {port} in {seconds:.1f} s (log: {log})")
+        from flows.serve import Schedules, serve_all
+
+        schedules = Schedules(
+            ingest_every=timedelta(minutes=ingest_every),
+            digests_cron=f"{at.minute} {at.hour} * * *",
+            timezone=timezone,
+            alerts_every=timedelta(minutes=alerts_every),
+            partitions=partitions,
+        )
+        try:
+            serve_all(schedules, run_now=run_now)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if server is not None:
+                stop_group(server)
+                out.print("stopped the Prefect server", markup=False)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_inputs(settings) -> None:
+    """Rules, feeds and recipients, checked before any Prefect start-up is paid for."""
+    from vigil.rules import load_ruleset
+    from vigil.sources import load_feeds_file
+
+    ruleset = load_ruleset(settings.rules)
+    load_feeds_file(settings.feeds)
+    if settings.recipients is not None:
+        from vigil.recipients import load_recipients
+
+        load_recipients(settings.recipients, ruleset)
 
 
 @rules_app.command("check")

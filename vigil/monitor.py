@@ -7,17 +7,18 @@ runs them in sequence for tests, benchmarks and embedding without Prefect.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from vigil.article import Article
 from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
-from vigil.digest import Composed, DigestRenderer, Dispatcher
+from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
 from vigil.errors import SourceError
 from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Matcher, RuleSet, load_ruleset
@@ -27,6 +28,7 @@ from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_fo
 from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
 from vigil.sources.fulltext import with_full_text
 from vigil.store import Store
+from vigil.store.locks import RunLock
 
 
 @dataclass
@@ -52,6 +54,8 @@ class RunSummary:
     matches_per_rule: Counter[str] = field(default_factory=Counter)
     composed: list[Composed] = field(default_factory=list)
     delivery: DeliveryReport | None = None
+    outbox: dict[str, int] = field(default_factory=dict)  # messages by status, after the run
+    skipped: str | None = None  # why this run did nothing (another run holds the lock)
 
     @property
     def new_items(self) -> int:
@@ -68,6 +72,8 @@ class RunSummary:
 
     def lines(self) -> list[str]:
         """The run summary as log lines, for people and for grep."""
+        if self.skipped:
+            return [f"skipped: {self.skipped}"]
         counts = Counter(source.status for source in self.sources)
         parts = [f"{counts[status]} {status}" for status in ("read", "unchanged", "failed")]
         parts += [f"{counts[s]} {s}" for s in ("waiting", "disabled") if counts[s]]
@@ -92,7 +98,42 @@ class RunSummary:
                 lines.append(f"delivered to {self.delivery.destination}: {subject}")
             lines.extend(f"delivery will be retried: {line}" for line in self.delivery.retrying)
             lines.extend(f"delivery FAILED: {line}" for line in self.delivery.failed)
+        if self.outbox:
+            parts = [f"{self.outbox.get(s, 0)} {s}" for s in ("sent", "pending", "failed")]
+            lines.append(f"outbox: {', '.join(parts)}")
         return lines
+
+    def table(self) -> list[dict[str, object]]:
+        """The summary as rows, for a Prefect table artifact."""
+        rows: list[dict[str, object]] = [
+            {
+                "what": "source",
+                "name": s.name,
+                "status": s.status,
+                "count": s.new_items,
+                "detail": s.error or s.warning or "",
+            }
+            for s in self.sources
+        ]
+        rows += [
+            {"what": "rule", "name": rule, "status": "matched", "count": n, "detail": ""}
+            for rule, n in sorted(self.matches_per_rule.items())
+        ]
+        rows += [
+            {
+                "what": str(m.kind),
+                "name": m.recipient,
+                "status": "composed",
+                "count": m.matches,
+                "detail": m.subject,
+            }
+            for m in self.composed
+        ]
+        rows += [
+            {"what": "outbox", "name": status, "status": status, "count": n, "detail": ""}
+            for status, n in sorted(self.outbox.items())
+        ]
+        return rows
 
 
 def make_transport(settings: Settings) -> Transport:
@@ -108,6 +149,11 @@ def make_transport(settings: Settings) -> Transport:
             ca_file=settings.smtp_ca_file,
         )
     return MaildirTransport(settings.outbox)
+
+
+def partition_of(name: str, partitions: int) -> int:
+    """A feed's partition: stable across runs and machines, so each feed has one reader."""
+    return zlib.crc32(name.encode("utf-8")) % partitions if partitions > 1 else 0
 
 
 def recipients_of(settings: Settings, ruleset: RuleSet) -> list[Recipient]:
@@ -131,6 +177,7 @@ class Monitor:
             self.store, self.ruleset, self.renderer, sender=settings.mail_from
         )
         self.transport = make_transport(settings)
+        self.held_locks: list[RunLock] = []
         self._clusterer: Clusterer | None = None
         self._clusterer_lock = threading.Lock()  # feed batches run in concurrent tasks
         self.limits = FetchLimits(
@@ -152,10 +199,20 @@ class Monitor:
             return self._clusterer
 
     def close(self) -> None:
+        """Release the run locks this monitor took, and the store."""
+        while self.held_locks:
+            self.held_locks.pop().release()
         self.store.close()
 
-    def feeds(self, feeds_file: Path | None = None) -> list[FeedSpec]:
-        return load_feeds_file(feeds_file or self.settings.feeds)
+    def feeds(
+        self, feeds_file: Path | None = None, *, partition: int = 0, partitions: int = 1
+    ) -> list[FeedSpec]:
+        """The feeds to read; with ``partitions`` > 1, only this partition's share."""
+        specs = load_feeds_file(feeds_file or self.settings.feeds)
+        return [spec for spec in specs if partition_of(spec.name, partitions) == partition]
+
+    def lock(self, name: str) -> RunLock:
+        return RunLock(self.store.engine, name, timedelta(minutes=self.settings.run_lock_minutes))
 
     # -- steps -------------------------------------------------------------------------
 
@@ -241,9 +298,11 @@ class Monitor:
         per_rule = Counter(match.rule_id for _, _, found in new for match in found)
         return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
 
-    def compose(self, now: datetime | None = None) -> list[Composed]:
-        """Put each recipient's due messages in the outbox: alerts, digests, heartbeats."""
-        return self.dispatcher.compose(self.recipients, now or datetime.now(UTC))
+    def compose(
+        self, now: datetime | None = None, *, kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST)
+    ) -> list[Composed]:
+        """Put each recipient's due messages in the outbox: alerts, digests (and heartbeats)."""
+        return self.dispatcher.compose(self.recipients, now or datetime.now(UTC), kinds=kinds)
 
     def deliver(self, *, ignore_backoff: bool = False) -> DeliveryReport:
         """Send what the outbox holds; failures stay pending (temporary) or failed (permanent)."""
@@ -253,14 +312,20 @@ class Monitor:
 
     def run(self, *, feeds_file: Path | None = None, articles: Path | None = None) -> RunSummary:
         summary = RunSummary()
-        folder = articles if articles is not None else self.settings.articles
-        if folder is not None:
-            self._add(summary, *self.ingest(folder.name, read_article_folder(folder)))
-        outcomes, per_rule = self.read_feeds(self.feeds(feeds_file))
-        summary.sources += outcomes
-        summary.matches_per_rule.update(per_rule)
-        summary.composed = self.compose()
-        summary.delivery = self.deliver()
+        with self.lock("ingest") as lock:
+            if not lock.acquired:
+                assert lock.blocked_by is not None
+                summary.skipped = f"another run is at work ({lock.blocked_by.describe()})"
+                return summary
+            folder = articles if articles is not None else self.settings.articles
+            if folder is not None:
+                self._add(summary, *self.ingest(folder.name, read_article_folder(folder)))
+            outcomes, per_rule = self.read_feeds(self.feeds(feeds_file))
+            summary.sources += outcomes
+            summary.matches_per_rule.update(per_rule)
+            summary.composed = self.compose()
+            summary.delivery = self.deliver()
+            summary.outbox = self.store.message_counts()
         return summary
 
     @staticmethod

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     feed_timeout: float = Field(60.0, gt=0, description="Seconds one feed fetch may take in all.")
     fetch_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once.")
     feed_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest feed accepted.")
+    run_lock_minutes: float = Field(
+        60.0, gt=0, description="A run's lock expires after this long, if its run died with it."
+    )
 
     @field_validator("mail_to", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ scheduled slot produces at most one message, however many runs overlap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,17 +79,32 @@ class Dispatcher:
             rest = []
         return Window(recipient, alerts, rest, first_seen, self.store.last_sent(recipient.id))
 
-    def compose(self, recipients: Sequence[Recipient], now: datetime) -> list[Composed]:
+    def compose(
+        self,
+        recipients: Sequence[Recipient],
+        now: datetime,
+        *,
+        kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST),
+    ) -> list[Composed]:
+        """Each recipient's due messages of ``kinds`` (DIGEST includes heartbeats)."""
         composed: list[Composed] = []
         for recipient in recipients:
-            composed += self.compose_for(recipient, now)
+            composed += self.compose_for(recipient, now, kinds=kinds)
         return composed
 
-    def compose_for(self, recipient: Recipient, now: datetime) -> list[Composed]:
+    def compose_for(
+        self,
+        recipient: Recipient,
+        now: datetime,
+        *,
+        kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST),
+    ) -> list[Composed]:
         window = self.window(recipient, now)
         out: list[Composed] = []
-        if window.alerts:
+        if window.alerts and Kind.ALERT in kinds:
             out += self._enqueue(window, Kind.ALERT, window.alerts, now)
+        if Kind.DIGEST not in kinds:
+            return out
         cadence = recipient.cadence
         if cadence.every is Every.RUN and window.rest:
             out += self._enqueue(window, Kind.DIGEST, window.rest, now)

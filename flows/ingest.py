@@ -1,0 +1,31 @@
+"""``vigil-ingest``: read the sources (one partition of the feeds), then send alerts.
+
+Scheduled every 15 minutes. With ``partitions`` > 1, one deployment per partition spreads the
+feeds over workers: each feed belongs to exactly one partition, so it is fetched once a cycle.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.states import State
+
+from flows.tasks import compose_and_deliver, finish, ingest_sources, skipped
+from vigil.digest import Kind
+from vigil.monitor import Monitor, RunSummary
+from vigil.settings import Settings
+
+
+@flow(name="vigil-ingest", log_prints=False)
+def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) -> RunSummary | State:
+    """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts."""
+    if not 0 <= partition < partitions:
+        raise ValueError(f"partition must be in 0..{partitions - 1}, got {partition}")
+    run = Monitor(Settings(**({"feeds": feeds} if feeds else {})))
+    summary = RunSummary()
+    try:
+        if not skipped(run, summary, f"ingest-{partition}-of-{partitions}"):
+            ingest_sources(run, summary, partition=partition, partitions=partitions)
+            compose_and_deliver(run, summary, [Kind.ALERT])
+    finally:
+        run.close()
+    return finish(summary, f"vigil ingest, partition {partition + 1} of {partitions}")

@@ -1,0 +1,150 @@
+"""The tasks the flows share, and how every flow run ends (log lines, artifacts, state).
+
+Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`. Fetching retries
+(feeds flap), sending retries (mail servers greylist); one broken feed never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from prefect import task, unmapped
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.logging import get_run_logger
+from prefect.runtime import task_run
+from prefect.states import Completed, State
+
+from vigil.deliver import DeliveryReport
+from vigil.digest import Composed, Kind
+from vigil.monitor import Monitor, RunSummary, SourceOutcome
+from vigil.sources import FeedSpec, read_article_folder
+
+FEEDS_PER_TASK = 25
+
+
+class DeliveryIncomplete(Exception):
+    """Raised by the send task so Prefect retries it; carries what was and was not sent."""
+
+    def __init__(self, report: DeliveryReport) -> None:
+        self.report = report
+        super().__init__("; ".join(report.retrying + report.failed))
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def read_feeds(monitor: Monitor, specs: list[FeedSpec]) -> tuple[list[SourceOutcome], Counter[str]]:
+    # A batch of feeds per task: fetched concurrently inside, with per-feed health and
+    # backoff kept in the store; a retry refetches the batch (cheap: conditional GET).
+    return monitor.read_feeds(specs)
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_articles(monitor: Monitor, folder: Path) -> tuple[SourceOutcome, Counter[str]]:
+    return monitor.ingest(folder.name, read_article_folder(folder))
+
+
+@task(cache_policy=NO_CACHE)
+def compose_messages(monitor: Monitor, kinds: Sequence[Kind]) -> list[Composed]:
+    composed = monitor.compose(kinds=kinds)
+    for message in composed:
+        # What went out, readable in the Prefect UI; keyed per recipient so each has a history.
+        create_markdown_artifact(
+            key=f"vigil-{message.kind}-{_artifact_key(message.recipient)}",
+            markdown=message.markdown,
+            description=f"{message.kind} for {message.recipient}: {message.subject}"[:500],
+        )
+    return composed
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def deliver_outbox(monitor: Monitor) -> DeliveryReport:
+    # A retry within the run sends again at once; between runs the store's backoff applies.
+    report = monitor.deliver(ignore_backoff=(task_run.run_count or 1) > 1)
+    if report.retrying:
+        raise DeliveryIncomplete(report)
+    return report
+
+
+def ingest_sources(
+    run: Monitor, summary: RunSummary, *, partition: int = 0, partitions: int = 1
+) -> None:
+    """The article folder (partition 0 only) and this partition's feeds, a task per batch."""
+    if run.settings.articles is not None and partition == 0:
+        outcome, per_rule = ingest_articles(run, run.settings.articles)
+        summary.sources.append(outcome)
+        summary.matches_per_rule.update(per_rule)
+    specs = run.feeds(partition=partition, partitions=partitions)
+    batches = [specs[i : i + FEEDS_PER_TASK] for i in range(0, len(specs), FEEDS_PER_TASK)]
+    futures = read_feeds.map(unmapped(run), batches)
+    for batch, future in zip(batches, futures, strict=True):
+        future.wait()
+        if future.state.is_completed():
+            outcomes, per_rule = future.result()
+            summary.sources += outcomes
+            summary.matches_per_rule.update(per_rule)
+        else:
+            error = future.state.result(raise_on_failure=False)
+            summary.sources += [
+                SourceOutcome(spec.name, status="failed", error=f"{type(error).__name__}: {error}")
+                for spec in batch
+            ]
+
+
+def compose_and_deliver(run: Monitor, summary: RunSummary, kinds: Sequence[Kind]) -> None:
+    summary.composed = compose_messages(run, list(kinds))
+    state = deliver_outbox(run, return_state=True)
+    summary.delivery = _delivery_report(run, state.result(raise_on_failure=False))
+    summary.outbox = run.store.message_counts()
+
+
+def finish(summary: RunSummary, title: str) -> RunSummary | State:
+    """Log the summary, publish it (markdown and table artifacts), and name the final state."""
+    logger = get_run_logger()
+    for line in summary.lines():
+        (logger.info if summary.ok else logger.warning)(line)
+    create_markdown_artifact(
+        key="vigil-run-summary",
+        markdown="\n".join([f"# {title}", "", *(f"- {line}" for line in summary.lines())]),
+        description="What this run read, matched and delivered.",
+    )
+    if summary.skipped:
+        return Completed(name="Skipped", message=summary.skipped, data=summary)
+    create_table_artifact(
+        key="vigil-run-table",
+        table=summary.table(),
+        description="Sources, matches per rule, messages composed, the outbox after the run.",
+    )
+    if not summary.ok:
+        failed = ", ".join(source.name for source in summary.failed_sources) or "delivery"
+        # Completed, so the summary is the result, but named so the UI shows the partial failure.
+        return Completed(name="Partial", message=f"partial failure: {failed}", data=summary)
+    return summary
+
+
+def skipped(run: Monitor, summary: RunSummary, lock_name: str) -> bool:
+    """True (with the reason in ``summary``) when another run holds ``lock_name``."""
+    lock = run.lock(lock_name)
+    if lock.acquire():
+        run.held_locks.append(lock)
+        return False
+    assert lock.blocked_by is not None
+    summary.skipped = f"another run is at work ({lock.blocked_by.describe()})"
+    return True
+
+
+def _artifact_key(recipient: str) -> str:
+    """Artifact keys allow lower-case letters, digits and dashes only."""
+    return "".join(c if c.isalnum() else "-" for c in recipient.lower()).strip("-") or "default"
+
+
+def _delivery_report(run: Monitor, result: object) -> DeliveryReport:
+    if isinstance(result, DeliveryReport):
+        return result
+    if isinstance(result, DeliveryIncomplete):
+        return result.report
+    # Anything else is a bug or an outage of the store; the outbox still holds the message.
+    report = DeliveryReport(run.transport.describe())
+    report.retrying.append(f"{type(result).__name__}: {result}")
+    return report
