@@ -1,9 +1,11 @@
 # The two entry points of README.md. Both create .venv on first use.
 PYTHON ?= python3
+# The suite runs on SQLite and again on this PostgreSQL (a schema per test, dropped after).
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format clean chromium
+.PHONY: run test test-slow lint format clean chromium
 
 $(BIN)/vigil: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,14 @@ test: $(VENV)/.test-extras chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/vigil rules check
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null || { \
+	    echo "PostgreSQL is not reachable at $(PG_URL): start it, or set PG_URL=..."; exit 1; }
+	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not slow"
+
+# The multi-worker scale-out check (a Prefect server on PostgreSQL, two workers): about 40 s.
+test-slow: $(VENV)/.test-extras
+	$(BIN)/pytest -m slow
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .

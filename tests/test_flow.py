@@ -216,9 +216,7 @@ def test_vigil_serve_starts_its_own_server_runs_a_cycle_and_stops_cleanly(
 
     port = free_port()
     home = tmp_path / "serve-home"
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
     env |= {
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "VIGIL_HOME": str(home),
@@ -245,3 +243,29 @@ def test_vigil_serve_starts_its_own_server_runs_a_cycle_and_stops_cleanly(
     assert f"started a Prefect server on port {port}" in output
     assert "stopped the Prefect server" in output
     assert not port_in_use(port)
+
+
+def test_backfill_flow_on_a_dask_task_runner_matches_in_worker_processes(
+    prefect_server: None, vigil_env: Path, tmp_path: Path, database_url: str
+) -> None:
+    import shutil
+    from datetime import UTC, datetime, timedelta
+
+    from prefect_dask import DaskTaskRunner
+
+    from flows.backfill import backfill
+    from vigil.monitor import Monitor
+    from vigil.settings import Settings
+
+    before = tmp_path / "rules-before"
+    shutil.copytree(RULES, before)
+    (before / "drones.yaml").unlink()
+    Monitor(Settings(rules=before)).run()
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
+    )
+    report = backfill.with_options(task_runner=runner)(
+        since=datetime.now(UTC) - timedelta(days=1), batch_size=4
+    )
+    assert report.items == 19
+    assert report.new_matches == {"bayraktar-tb2": 3, "armed-drones-ukraine": 2}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from vigil.console import (
     err,
     fail_unusable,
     out,
+    progress,
     settings_from,
 )
 from vigil.errors import FileFormatError, VigilError
@@ -224,6 +226,100 @@ def _check_inputs(settings) -> None:
         from vigil.recipients import load_recipients
 
         load_recipients(settings.recipients, ruleset)
+
+
+@app.command()
+def backfill(
+    since: Annotated[
+        datetime,
+        typer.Option(
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
+            help="Re-match items vigil first saw on or after this date (UTC), e.g. 2026-11-01.",
+        ),
+    ],
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"], help="…and before this date."),
+    ] = None,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option("--rule", help="Only this rule (repeatable). Default: every rule."),
+    ] = None,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            "--resend",
+            help="Also send again the range's matches that were already delivered. Without it, "
+            "only matches the items did not have before go out.",
+        ),
+    ] = False,
+    dask: Annotated[
+        bool,
+        typer.Option(
+            "--dask",
+            help="Run as the Prefect flow vigil-backfill on a DaskTaskRunner: batches matched in "
+            "parallel processes (needs vigil[dask]).",
+        ),
+    ] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Dask worker processes.")] = 2,
+    batch_size: Annotated[int, typer.Option(min=1, help="Items per batch (per task).")] = 500,
+    rules: RulesOption = None,
+) -> None:
+    """Re-apply the current rules to stored items, after adding or editing a rule.
+
+    New matches go out with each recipient's next alerts and digests; matches already
+    delivered are not sent again unless --resend.
+    """
+    from datetime import UTC
+
+    from vigil.backfill import backfill as run_backfill
+    from vigil.backfill import only_rules
+    from vigil.rules import load_ruleset
+    from vigil.store import Store
+
+    settings = settings_from(rules=rules)
+    start, end = since.replace(tzinfo=UTC), until.replace(tzinfo=UTC) if until else None
+    try:
+        ruleset = load_ruleset(settings.rules)
+        only_rules(ruleset, rule)
+    except VigilError as exc:
+        raise fail_unusable(exc) from None
+    except ValueError as exc:
+        err.print(f"vigil: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    if dask:
+        report = _backfill_on_dask(start, end, rule, resend, batch_size, workers)
+    else:
+        store = Store(settings.store_url)
+        try:
+            with progress("re-matching stored items") as report_progress:
+                report = run_backfill(
+                    store, ruleset, start, until=end, rule_ids=rule, resend=resend,
+                    batch_size=batch_size, progress=report_progress,
+                )  # fmt: skip
+        finally:
+            store.close()
+    for line in report.lines():
+        out.print(line, markup=False)
+
+
+def _backfill_on_dask(start, end, rule_ids, resend: bool, batch_size: int, workers: int):
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        err.print("vigil: --dask needs prefect-dask: pip install 'vigil[dask]'", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    from vigil.prefect_env import quiet_prefect
+
+    with quiet_prefect():
+        from flows.backfill import backfill as backfill_flow
+
+        runner = DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        )
+        return backfill_flow.with_options(task_runner=runner)(
+            since=start, until=end, rule_ids=rule_ids, resend=resend, batch_size=batch_size
+        )
 
 
 @rules_app.command("check")

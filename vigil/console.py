@@ -7,6 +7,8 @@ delivery) or a check found problems; 2 vigil could not start (bad settings, rule
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -56,3 +58,43 @@ def fail_unusable(exc: VigilError) -> typer.Exit:
     for problem in problems:
         err.print(f"vigil: {problem}", markup=False)
     return typer.Exit(EXIT_UNUSABLE)
+
+
+@contextmanager
+def progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``report(done, total)`` callback: a rich progress bar on a terminal, plain log lines
+    (at most one per 10 %) when the output goes to a file or a pipe."""
+    if out.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        with Progress(
+            f"[bold]{description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=out,
+        ) as bar:
+            task = bar.add_task(description, total=None)
+
+            def report(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield report
+        return
+    last_tenth = -1
+
+    def log(done: int, total: int) -> None:
+        nonlocal last_tenth
+        tenth = done * 10 // max(total, 1)
+        if tenth != last_tenth or done == total:
+            last_tenth = tenth
+            out.print(f"{description}: {done}/{total}", markup=False)
+
+    yield log

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -121,6 +121,62 @@ class Store:
                 conn.execute(matches.insert(), rows)
         return [(item_id, article, m) for (item_id, article), m in zip(new, found, strict=True)]
 
+    # -- backfills -----------------------------------------------------------------------
+
+    def item_ids_since(self, since: datetime, until: datetime | None = None) -> list[int]:
+        """Ids of items first seen in [since, until), oldest first."""
+        query = select(items.c.id).where(items.c.first_seen >= since).order_by(items.c.id)
+        if until is not None:
+            query = query.where(items.c.first_seen < until)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def articles(self, item_ids: Sequence[int]) -> list[tuple[int, Article]]:
+        """Stored items as Articles again, for re-matching."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(items).where(items.c.id.in_(list(item_ids))))
+            return [(row.id, _article(row)) for row in rows]
+
+    def add_matches(self, found: Sequence[tuple[int, Match]]) -> list[tuple[int, str]]:
+        """Store the (item id, match) pairs an item does not have yet for that rule.
+
+        Returns the (item id, rule id) pairs added; existing matches, delivered or not, stay
+        as they are.
+        """
+        if not found:
+            return []
+        now = _now()
+        wanted = {(item_id, match.rule_id) for item_id, match in found}
+        with self.engine.begin() as conn:
+            existing = {
+                (row.item_id, row.rule_id)
+                for row in conn.execute(
+                    select(matches.c.item_id, matches.c.rule_id).where(
+                        matches.c.item_id.in_({item_id for item_id, _ in wanted})
+                    )
+                )
+            }
+            rows = [
+                _match_row(item_id, match, now)
+                for item_id, match in found
+                if (item_id, match.rule_id) not in existing
+            ]
+            if rows:
+                insert = _insert_ignoring_conflicts(conn.dialect.name, matches)
+                conn.execute(insert, rows)
+        return [(row["item_id"], row["rule_id"]) for row in rows]
+
+    def release_claims(self, item_ids: Sequence[int], rule_ids: Sequence[str] | None = None) -> int:
+        """Forget which recipients got these items' matches, so the next messages carry them
+        again (``vigil backfill --resend``). The sent messages themselves stay in the outbox."""
+        chosen = select(matches.c.id).where(matches.c.item_id.in_(list(item_ids)))
+        if rule_ids is not None:
+            chosen = chosen.where(matches.c.rule_id.in_(list(rule_ids)))
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(deliveries).where(deliveries.c.match_id.in_(chosen))
+            ).rowcount
+
     def known(self, canonical_ids: Iterable[str]) -> set[str]:
         """Which of these canonical ids are stored already (to skip work on seen articles)."""
         wanted = list(dict.fromkeys(canonical_ids))
@@ -181,18 +237,7 @@ class Store:
         """A stored item as an Article again (for ``vigil rules test`` and backtests)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(items).where(items.c.id == item_id)).first()
-        if row is None:
-            return None
-        return Article(
-            title=row.title,
-            body=row.body,
-            outlet=row.outlet,
-            link=row.link,
-            author=row.author,
-            published=row.published,
-            date_missing=row.date_missing,
-            tags=tuple(row.tags),
-        )
+        return None if row is None else _article(row)
 
     # -- outbox ------------------------------------------------------------------------
 
@@ -580,6 +625,19 @@ def _stored_match(row: Any) -> StoredMatch:
         cluster_id=row["cluster_id"],
         item_tags=tuple(row["tags"] or ()),
         matched_at=row["matched_at"],
+    )
+
+
+def _article(row: Any) -> Article:
+    return Article(
+        title=row.title,
+        body=row.body,
+        outlet=row.outlet,
+        link=row.link,
+        author=row.author,
+        published=row.published,
+        date_missing=row.date_missing,
+        tags=tuple(row.tags),
     )
 
 

@@ -1,0 +1,96 @@
+"""Backfills: a rule added later finds old items; what was delivered is not sent again."""
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vigil.backfill import backfill
+from vigil.cli import app
+from vigil.monitor import Monitor
+from vigil.rules import load_ruleset
+from vigil.settings import Settings
+
+from .conftest import RULES, changed, maildir_messages
+
+YESTERDAY = datetime.now(UTC) - timedelta(days=1)
+
+
+@pytest.fixture
+def without_drones(tmp_path: Path) -> Path:
+    """The shipped rules before the analyst wrote drones.yaml."""
+    folder = tmp_path / "rules-before"
+    shutil.copytree(RULES, folder)
+    (folder / "drones.yaml").unlink()
+    return folder
+
+
+def _subjects(settings: Settings) -> list[str]:
+    return sorted(message["Subject"] for message in maildir_messages(settings.outbox))
+
+
+def test_a_new_rule_finds_old_items_and_only_the_new_matches_go_out(
+    settings: Settings, without_drones: Path
+) -> None:
+    before = Monitor(changed(settings, rules=without_drones))
+    before.run()
+    (first,) = _subjects(settings)
+    assert "Bayraktar" not in first and "Turkish mediation offers" in first
+    before.close()
+
+    after = Monitor(settings)  # drones.yaml is back
+    report = backfill(after.store, after.ruleset, YESTERDAY)
+    assert report.items == 19
+    assert set(report.new_matches) == {"bayraktar-tb2", "armed-drones-ukraine"}
+    assert backfill(after.store, after.ruleset, YESTERDAY).new_matches == {}  # idempotent
+    composed = after.compose()
+    after.deliver()
+    (message,) = composed
+    assert "Bayraktar TB2 drones" in message.subject
+    assert "mediation" not in message.subject  # already delivered: not sent again
+
+
+def test_resend_sends_the_range_again(settings: Settings) -> None:
+    monitor = Monitor(settings)
+    first = monitor.run()
+    assert len(first.composed) == 1
+    report = backfill(
+        monitor.store, monitor.ruleset, YESTERDAY, rule_ids=["turkish-mediation"], resend=True
+    )
+    assert report.new_matches == {} and report.released_claims == 5
+    (again,) = monitor.compose()
+    assert again.subject.startswith("vigil: 5 matches — Turkish mediation offers (5)")
+
+
+def test_a_range_in_the_future_touches_nothing(settings: Settings) -> None:
+    monitor = Monitor(settings)
+    monitor.run()
+    report = backfill(monitor.store, monitor.ruleset, datetime.now(UTC) + timedelta(hours=1))
+    assert report.items == 0 and report.lines()[0] == "items re-matched: 0"
+
+
+def test_unknown_rule_ids_are_refused() -> None:
+    from vigil.backfill import only_rules
+
+    with pytest.raises(ValueError, match="no such rule: nope"):
+        only_rules(load_ruleset(RULES), ["turkish-mediation", "nope"])
+
+
+def test_cli_backfill_logs_progress_off_a_terminal(
+    settings: Settings, without_drones: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Monitor(changed(settings, rules=without_drones)).run()
+    monkeypatch.setenv("VIGIL_HOME", str(settings.home))
+    monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
+    monkeypatch.setenv("VIGIL_RULES", str(RULES))
+    since = YESTERDAY.strftime("%Y-%m-%d")
+    result = CliRunner().invoke(app, ["backfill", "--since", since, "--batch-size", "5"])
+    assert result.exit_code == 0, result.output
+    assert "re-matching stored items: 5/19" in result.output
+    assert "re-matching stored items: 19/19" in result.output
+    assert "items re-matched: 19" in result.output
+    assert "new matches: 5 (armed-drones-ukraine 2, bayraktar-tb2 3)" in result.output
+    bad = CliRunner().invoke(app, ["backfill", "--since", since, "--rule", "nope"])
+    assert bad.exit_code == 2 and "no such rule: nope" in bad.output
