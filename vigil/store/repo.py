@@ -68,7 +68,7 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = _engine(url)
+        self.engine = make_engine(url)
         migrate(self.engine)
 
     def close(self) -> None:
@@ -540,7 +540,8 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempt - 1, 0), 360))
 
 
-def _engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
+    """An engine for a store URL: SQLite with WAL and a busy timeout; postgresql:// on psycopg 3."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -5,7 +5,6 @@ the database ``VIGIL_DATABASE_URL`` names."""
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
 
 from vigil.store.schema import metadata
 
@@ -28,7 +27,8 @@ if connection is not None:
     _run(connection)
 else:
     from vigil.settings import Settings
+    from vigil.store.repo import make_engine
 
-    engine = create_engine(Settings().store_url)
+    engine = make_engine(Settings().store_url)
     with engine.begin() as opened:
         _run(opened)
