@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from vigil.cli_digest import digest_app
+from vigil.cli_workbench import matches_app, rules_backtest, rules_stats
 from vigil.console import (
     EXIT_FAILED,
     EXIT_OK,
@@ -46,6 +47,9 @@ feeds_app = typer.Typer(
 app.add_typer(feeds_app, name="feeds")
 
 app.add_typer(digest_app, name="digest")
+app.add_typer(matches_app, name="matches")
+rules_app.command("stats")(rules_stats)
+rules_app.command("backtest")(rules_backtest)
 
 
 @app.command()

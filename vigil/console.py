@@ -63,8 +63,9 @@ def fail_unusable(exc: VigilError) -> typer.Exit:
 @contextmanager
 def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A ``report(done, total)`` callback: a rich progress bar on a terminal, plain log lines
-    (at most one per 10 %) when the output goes to a file or a pipe."""
-    if out.is_terminal:
+    (at most one per 10 %) when not; on standard error, so that exports on standard output
+    stay clean."""
+    if err.is_terminal:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -79,7 +80,7 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=out,
+            console=err,
         ) as bar:
             task = bar.add_task(description, total=None)
 
@@ -95,6 +96,6 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
         tenth = done * 10 // max(total, 1)
         if tenth != last_tenth or done == total:
             last_tenth = tenth
-            out.print(f"{description}: {done}/{total}", markup=False)
+            err.print(f"{description}: {done}/{total}", markup=False)
 
     yield log

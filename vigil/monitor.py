@@ -20,6 +20,7 @@ from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliv
 from vigil.deliver.outbox import Transport
 from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
 from vigil.errors import SourceError
+from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Matcher, RuleSet, load_ruleset
 from vigil.secrets import smtp_password
@@ -301,8 +302,13 @@ class Monitor:
     def compose(
         self, now: datetime | None = None, *, kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST)
     ) -> list[Composed]:
-        """Put each recipient's due messages in the outbox: alerts, digests (and heartbeats)."""
-        return self.dispatcher.compose(self.recipients, now or datetime.now(UTC), kinds=kinds)
+        """Put each recipient's due messages in the outbox: alerts, digests (and heartbeats),
+        and with digests the operator's health message when it is due."""
+        now = now or datetime.now(UTC)
+        composed = self.dispatcher.compose(self.recipients, now, kinds=kinds)
+        if Kind.DIGEST in kinds:
+            composed += compose_health(self.store, self.ruleset, self.renderer, self.settings, now)
+        return composed
 
     def deliver(self, *, ignore_backoff: bool = False) -> DeliveryReport:
         """Send what the outbox holds; failures stay pending (temporary) or failed (permanent)."""

@@ -67,11 +67,19 @@ class Settings(BaseSettings):
     feed_timeout: float = Field(60.0, gt=0, description="Seconds one feed fetch may take in all.")
     fetch_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once.")
     feed_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest feed accepted.")
+    health_to: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Operator addresses for the health message (comma-separated); empty: off.",
+    )
+    health_schedule: str = Field(
+        "weekly monday 08:00", description="When the health message goes out (a digest cadence)."
+    )
+    health_timezone: str = Field("UTC", description="Time zone of health_schedule.")
     run_lock_minutes: float = Field(
         60.0, gt=0, description="A run's lock expires after this long, if its run died with it."
     )
 
-    @field_validator("mail_to", mode="before")
+    @field_validator("mail_to", "health_to", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -82,6 +90,26 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_means_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("health_schedule")
+    @classmethod
+    def _a_schedule(cls, value: str) -> str:
+        from vigil.schedule import Cadence
+
+        if not Cadence.parse(value).scheduled:
+            raise ValueError("the health message needs 'daily HH:MM' or 'weekly <weekday> HH:MM'")
+        return value
+
+    @field_validator("health_timezone")
+    @classmethod
+    def _a_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _needs_recipients(self) -> Settings:

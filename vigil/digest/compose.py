@@ -26,6 +26,7 @@ class Kind(StrEnum):
     DIGEST = "digest"  # on the recipient's cadence
     ALERT = "alert"  # high-severity matches, sent by the next run
     HEARTBEAT = "heartbeat"  # a scheduled digest with nothing in it, when asked for
+    HEALTH = "health"  # the operator's weekly health message
 
 
 @dataclass(frozen=True, slots=True)

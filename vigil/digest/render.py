@@ -11,6 +11,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import css_inline
@@ -83,6 +84,23 @@ class DigestRenderer:
             message["X-Vigil-Recipient"] = digest.recipient.id
         message.set_content(self.render_text(digest))
         message.add_alternative(self.render_html(digest), subtype="html")
+        return message
+
+    def render_health_text(self, report: object) -> str:
+        return self.env.get_template("health.txt.j2").render(report=report)
+
+    def compose_health(self, report: Any, *, sender: str, recipients: list[str]) -> EmailMessage:
+        """The operator's health message, as multipart/alternative like the digests."""
+        message = EmailMessage()
+        message["Subject"] = report.subject
+        message["From"] = sender
+        message["To"] = ", ".join(recipients)
+        message["Date"] = format_datetime(report.generated_at)
+        message["Message-ID"] = make_msgid("vigil-health", domain=_domain(sender))
+        message["X-Vigil-Kind"] = "health"
+        message.set_content(self.render_health_text(report))
+        html = self.env.get_template("health.html.j2").render(report=report)
+        message.add_alternative(_INLINER.inline(html), subtype="html")
         return message
 
 
