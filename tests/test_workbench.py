@@ -137,7 +137,6 @@ def test_weekly_health_message_names_what_is_wrong_once_per_slot(
     monitor.run()  # the operator is first seen now; the first slot is next Monday
     monday = ops_slot = None
 
-
     ops_slot = Cadence.parse("weekly monday 08:00").next_slot(now, ZoneInfo("Europe/Kyiv"))
     monday = ops_slot + timedelta(minutes=1)
     composed = [m for m in monitor.compose(monday) if m.kind == "health"]

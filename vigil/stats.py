@@ -48,7 +48,8 @@ class StatsReport:
 
     @property
     def days(self) -> float:
-        return max((self.until - self.since) / timedelta(days=1), 1 / 24)
+        # At least a day: a store filled an hour ago does not have "48 hits a day".
+        return max((self.until - self.since) / timedelta(days=1), 1.0)
 
     def recent_days(self, count: int = 14) -> list[str]:
         return [
