@@ -27,8 +27,9 @@ CORPUS |= {
         b"</channel></rss>"
     ),
     "doctype": (
-        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x "expanded">]><rss version="2.0">'
-        b"<channel><title>t</title><item><title>a &x;</title><link>https://e.org/1</link></item>"
+        b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
+        b' "http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss version="0.91">'
+        b"<channel><title>t</title><item><title>a &amp; b</title><link>https://e.org/1</link></item>"
         b"</channel></rss>"
     ),
     **{name: _rss(title, body, f"urn:{name}").encode() for name, (title, body) in COPIES.items()},

@@ -29,6 +29,15 @@ class SmtpTls(StrEnum):
     NONE = "none"
 
 
+def _check_address(value: str) -> None:
+    """An address that could not break a header: one mailbox, no line breaks."""
+    from email.utils import parseaddr
+
+    address = parseaddr(value)[1]
+    if any(c in value for c in "\r\n\0") or "@" not in address or " " in address:
+        raise ValueError(f"{value!r} is not an email address")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="forbid")
 
@@ -109,6 +118,19 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("mail_to", "health_to")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            _check_address(value)
+        return values
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        _check_address(value)
         return value
 
     @model_validator(mode="after")

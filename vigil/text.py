@@ -267,12 +267,21 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        # In HTML a line break in the source is a space; a blank line still parts paragraphs
+        # (feeds that send plain text mean it as one).
         if not self._hidden_depth:
-            self.parts.append(data)
+            paragraphs = _BLANK_LINE.split(data)
+            self.parts.append("\n".join(_ANY_SPACE.sub(" ", part) for part in paragraphs))
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_ANY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: tags and scripts dropped, entities decoded, blocks kept."""
+    if not fragment:  # a mangled feed can hand over None where text belongs
+        return ""
     extractor = _TextExtractor()
     extractor.feed(fragment)
     extractor.close()

@@ -182,7 +182,7 @@ def _section(rule_id: str, rule: Rule | None, matches: list[StoredMatch]) -> Rul
         clusters.setdefault(key, []).append(match)
     return RuleSection(
         rule_id=rule_id,
-        title=rule.title if rule else rule_id,
+        title=clean_text(rule.title) if rule else rule_id,
         severity=str(rule.severity if rule else Severity.MEDIUM),
         location=rule.location if rule else "(rule no longer defined)",
         stories=tuple(Story(group[0], tuple(group[1:])) for group in clusters.values()),

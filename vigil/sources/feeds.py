@@ -20,6 +20,7 @@ from vigil import __version__
 from vigil.article import Article
 from vigil.errors import FileFormatError, SourceError
 from vigil.sources.fastpath import fast_entries
+from vigil.sources.xmlguard import refuse_entity_declarations
 from vigil.text import html_to_text
 from vigil.yamlfile import load_yaml, validate
 
@@ -123,6 +124,7 @@ def parse_feed(
     ``fast``: use fastfeedparser where it gives the same articles (see vigil.sources.fastpath).
     """
     seen_at = now or datetime.now(UTC)
+    refuse_entity_declarations(data, spec.name)
     quick = fast_entries(data) if fast else None
     if quick is not None:
         articles = [_article_from_entry(entry, spec, seen_at) for entry in quick]
@@ -148,7 +150,7 @@ def _article_from_entry(entry: Any, spec: FeedSpec, seen_at: datetime) -> Articl
     if published is not None and published > seen_at + FUTURE_TOLERANCE:
         published = None  # dated when first seen instead, and flagged
     return Article(
-        title=html_to_text(entry.get("title", "")),
+        title=html_to_text(entry.get("title") or ""),
         body=_entry_body(entry),
         outlet=spec.name,
         link=_web_link(entry.get("link")),
@@ -168,8 +170,8 @@ def _web_link(value: str | None) -> str | None:
 def _entry_body(entry: Any) -> str:
     # Full content beats the summary when a feed carries both.
     contents = entry.get("content") or []
-    html = max((c.get("value", "") for c in contents), key=len, default="")
-    return html_to_text(html or entry.get("summary", ""))
+    html = max((c.get("value") or "" for c in contents), key=len, default="")
+    return html_to_text(html or entry.get("summary") or "")
 
 
 def _entry_date(entry: Any) -> datetime | None:
