@@ -133,12 +133,12 @@ def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
 
 @pytest.fixture
 def slow_feed_server(tmp_path: Path) -> Iterator[FeedServer]:
-    """Like feed_server, but every response takes two seconds: runs that start together overlap."""
+    """Like feed_server, but every response takes five seconds: runs started together overlap."""
     import time
 
     class Slow(_QuietHandler):
         def do_GET(self) -> None:
-            time.sleep(2)
+            time.sleep(5)
             super().do_GET()
 
     root = tmp_path / "slow-www"

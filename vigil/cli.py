@@ -6,8 +6,10 @@ delivery) or a check found problems; 2 vigil could not start (bad settings, rule
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -86,15 +88,20 @@ def run(
         raise fail_unusable(exc) from None
 
     from vigil.prefect_env import quiet_prefect, unreachable_api
+    from vigil.prefect_server import PrefectServerError, prefect_api
 
     if problem := unreachable_api():
         err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE)
     started = time.perf_counter()
-    with quiet_prefect():
-        from flows.monitor import monitor
-
+    with quiet_prefect(), ExitStack() as stack:
         try:
+            stack.enter_context(prefect_api(settings.home / "prefect-server.log"))
+        except PrefectServerError as exc:
+            raise fail_unusable(exc) from None
+        try:
+            from flows.monitor import monitor
+
             state = monitor(
                 feeds=str(settings.feeds),
                 rules=str(settings.rules),
@@ -151,7 +158,6 @@ def serve(
     own (SQLite in PREFECT_HOME, log in $VIGIL_HOME/prefect-server.log) and stops it on exit.
     Stop with Ctrl-C or SIGTERM.
     """
-    import os
     import signal
     from datetime import timedelta
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -170,31 +176,20 @@ def serve(
         raise fail_unusable(exc) from None
 
     from vigil.prefect_env import quiet_prefect, unreachable_api
-    from vigil.prefect_server import (
-        PrefectServerError,
-        port_in_use,
-        start_prefect_server,
-        stop_group,
-    )
+    from vigil.prefect_server import PrefectServerError, prefect_api
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl-C, so the server is stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
-    server = None
-    with quiet_prefect():
-        if os.environ.get("PREFECT_API_URL"):
-            if problem := unreachable_api():
-                err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
-                raise typer.Exit(EXIT_UNUSABLE)
-        else:
-            if port_in_use(port):
-                err.print(f"vigil: port {port} is taken; pass --port or set PREFECT_API_URL")
-                raise typer.Exit(EXIT_UNUSABLE)
-            log = settings.home / "prefect-server.log"
-            try:
-                server, seconds = start_prefect_server(dict(os.environ), port, log, timeout=180)
-            except PrefectServerError as exc:
-                raise fail_unusable(exc) from None
-            os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    with quiet_prefect(), ExitStack() as stack:
+        if problem := unreachable_api():
+            err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
+            raise typer.Exit(EXIT_UNUSABLE)
+        log = settings.home / "prefect-server.log"
+        try:
+            _, seconds = stack.enter_context(prefect_api(log, port=port))
+        except PrefectServerError as exc:
+            raise fail_unusable(exc) from None
+        if seconds is not None:
             out.print(f"started a Prefect server on port {port} in {seconds:.1f} s (log: {log})")
         from flows.serve import Schedules, serve_all
 
@@ -205,14 +200,10 @@ def serve(
             alerts_every=timedelta(minutes=alerts_every),
             partitions=partitions,
         )
-        try:
+        if seconds is not None:
+            stack.callback(out.print, "stopped the Prefect server", markup=False)
+        with contextlib.suppress(KeyboardInterrupt):
             serve_all(schedules, run_now=run_now)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if server is not None:
-                stop_group(server)
-                out.print("stopped the Prefect server", markup=False)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -19,18 +19,9 @@ ONE_SHOT_DEFAULTS = {
 }
 
 
-# Only for the temporary server Prefect starts when PREFECT_API_URL is unset: stopping it at the
-# end of the run cancels its event recorders mid-flush, and each prints a CancelledError
-# traceback that says nothing about the run. Its own errors stay in its logs at CRITICAL.
-TEMPORARY_SERVER_DEFAULTS = {"PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}
-
-
 @contextmanager
 def quiet_prefect() -> Iterator[None]:
-    defaults = dict(ONE_SHOT_DEFAULTS)
-    if not os.environ.get("PREFECT_API_URL"):
-        defaults |= TEMPORARY_SERVER_DEFAULTS
-    for name, value in defaults.items():
+    for name, value in ONE_SHOT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     yield
 
