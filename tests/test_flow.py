@@ -269,3 +269,89 @@ def test_backfill_flow_on_a_dask_task_runner_matches_in_worker_processes(
     )
     assert report.items == 19
     assert report.new_matches == {"bayraktar-tb2": 3, "armed-drones-ukraine": 2}
+
+
+def test_no_password_reaches_output_logs_artifacts_or_errors(
+    prefect_server: None,
+    vigil_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    starttls_smtp_server: SmtpServer,
+    tls_material: TlsMaterial,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The SMTP and database passwords, searched for in everything vigil and Prefect show."""
+    import uuid
+
+    from prefect.client.orchestration import get_client
+    from prefect.logging.handlers import APILogHandler
+    from sqlalchemy import create_engine, text
+
+    from .conftest import POSTGRES_URL
+
+    db_password = "db-Pa55-s3cret-never-shown"
+    schema = f"vigil_secret_{uuid.uuid4().hex[:8]}"
+    base = (POSTGRES_URL or "postgresql://postgres@127.0.0.1:5432/test").replace(
+        "postgresql+psycopg://", "postgresql://"
+    )
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # Trust authentication ignores the password, so the URL can carry one and still connect.
+    with_password = base.replace("postgres@", f"postgres:{db_password}@")
+    monkeypatch.setenv("VIGIL_DATABASE_URL", f"{with_password}?options=-csearch_path%3D{schema}")
+    monkeypatch.setenv("VIGIL_SMTP_HOST", starttls_smtp_server.host)
+    monkeypatch.setenv("VIGIL_SMTP_PORT", str(starttls_smtp_server.port))
+    monkeypatch.setenv("VIGIL_SMTP_USER", SMTP_USER)
+    monkeypatch.setenv("VIGIL_SMTP_CA_FILE", str(tls_material.ca_file))
+    caplog.set_level("DEBUG")
+    outputs = []
+    try:
+        monkeypatch.setenv("VIGIL_SMTP_PASSWORD", SMTP_PASSWORD)
+        outputs.append(CliRunner().invoke(app, ["run"]))
+        # New matches, and the wrong password: AUTH fails, and says so without either secret.
+        later = tmp_path / "later"
+        later.mkdir()
+        (later / "a.txt").write_text(
+            "Erdogan offers to mediate again / Desk\nTurkey offered on Friday to mediate "
+            "between Russia and Ukraine, Erdogan said in Ankara.\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("VIGIL_SMTP_PASSWORD", SMTP_PASSWORD + "-wrong")
+        outputs.append(CliRunner().invoke(app, ["run", "--articles", str(later)]))
+        for command in (
+            ["digest", "outbox"], ["feeds"], ["digest", "recipients"], ["digest", "preview"],
+            ["matches", "export"], ["rules", "stats"], ["rules", "test", "1"],
+            ["rules", "test", "99999"],
+        ):  # fmt: skip
+            outputs.append(CliRunner().invoke(app, command))
+        # A store that cannot be reached: the error names the host, never the password.
+        monkeypatch.setenv(
+            "VIGIL_DATABASE_URL", with_password.replace("127.0.0.1:5432", "127.0.0.1:1")
+        )
+        monkeypatch.setenv("VIGIL_DATABASE_TIMEOUT", "2")
+        outputs.append(CliRunner().invoke(app, ["digest", "outbox"]))
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    assert outputs[0].exit_code == 0, outputs[0].output
+    assert outputs[1].exit_code == 1 and "authentication failed" in outputs[1].output
+    assert len(starttls_smtp_server.received) == 1
+    assert outputs[-1].exit_code != 0
+    APILogHandler().flush()
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs()
+        artifacts = client.read_artifacts()
+    everything = "\n".join(
+        [
+            caplog.text,
+            *(result.output for result in outputs),
+            *(repr(result.exception) for result in outputs),
+            *(log.message for log in logs),
+            *(str(artifact.data) for artifact in artifacts),
+        ]
+    )
+    assert len(logs) > 10 and artifacts
+    for secret in (SMTP_PASSWORD, db_password):
+        assert secret not in everything

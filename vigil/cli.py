@@ -444,6 +444,7 @@ def _load_articles(names: list[str], settings):
             )
         elif name.isdigit():
             from vigil.store import Store
+            from vigil.store.repo import shown_url
 
             store = Store(settings.store_url)
             try:
@@ -451,7 +452,9 @@ def _load_articles(names: list[str], settings):
             finally:
                 store.close()
             if article is None:
-                raise SourceError(f"no stored item with id {name} in {settings.store_url}")
+                raise SourceError(
+                    f"no stored item with id {name} in {shown_url(settings.store_url)}"
+                )
             loaded.append((f"item {name}", article))
         else:
             raise SourceError(f"{name}: no such file or folder, and not a stored item id")

@@ -185,7 +185,9 @@ def outbox(
         rows = store.recent_messages(limit)
     finally:
         store.close()
-    table = Table(title=f"outbox of {settings.store_url}")
+    from vigil.store.repo import shown_url
+
+    table = Table(title=f"outbox of {shown_url(settings.store_url)}")
     for column in (
         "#",
         "recipient",

@@ -173,7 +173,7 @@ class Monitor:
         self.matcher = Matcher(self.ruleset)
         self.renderer = DigestRenderer(settings.templates)
         self.recipients = recipients_of(settings, self.ruleset)
-        self.store = Store(settings.store_url)
+        self.store = Store(settings.store_url, timeout=settings.database_timeout)
         self.dispatcher = Dispatcher(
             self.store, self.ruleset, self.renderer, sender=settings.mail_from
         )

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the store; default sqlite:///$VIGIL_HOME/vigil.db."
     )
+    database_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for a locked SQLite store or to connect."
+    )
     rules: Path = Field(default_factory=lambda: bundled("rules"), description="Rules folder.")
     feeds: Path = Field(
         default_factory=lambda: bundled("examples/feeds/demo.yaml"), description="Feeds file."

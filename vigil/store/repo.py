@@ -66,9 +66,9 @@ class OutboxMessage:
 class Store:
     """Open with a SQLAlchemy URL; the schema is created or upgraded (alembic) on opening."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, timeout)
         migrate(self.engine)
 
     def close(self) -> None:
@@ -665,19 +665,31 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempt - 1, 0), 360))
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for a store URL: SQLite with WAL and a busy timeout; postgresql:// on psycopg 3."""
+def shown_url(url: str) -> str:
+    """A store URL fit to print: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, timeout: float = 30.0) -> Engine:
+    """An engine for a store URL: SQLite with WAL and a busy timeout; postgresql:// on psycopg 3.
+
+    ``timeout``: how long to wait for a lock another process holds (SQLite), or to connect
+    (PostgreSQL), before the operation fails.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:
         # psycopg 3 is the driver vigil ships with; a bare postgresql:// means it.
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    connect_args: dict[str, object] = {"connect_timeout": max(1, int(timeout))}
+    if "application_name" not in parsed.query:  # how operators tell vigil's sessions apart
+        connect_args["application_name"] = "vigil"
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -688,7 +700,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # never corrupt the file), and spares an fsync per feed recorded.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
