@@ -37,9 +37,11 @@ test: $(VENV)/.test-extras chromium
 	    echo "PostgreSQL is not reachable at $(PG_URL): start it, or set PG_URL=..."; exit 1; }
 	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not slow"
 
-# The multi-worker scale-out check (a Prefect server on PostgreSQL, two workers): about 40 s.
+# The slow checks: multi-worker scale-out (a Prefect server on PostgreSQL, two workers) and the
+# SIGKILL loop, which runs on both stores. About four minutes.
 test-slow: $(VENV)/.test-extras
 	$(BIN)/pytest -m slow
+	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m slow tests/test_kill.py
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .

@@ -218,3 +218,22 @@ def test_an_alert_subject_names_the_rule_and_the_story(istanbul) -> None:
     )
     assert digest.subject.startswith("vigil ALERT: Turkish mediation offers: Offer <a href=")
     assert "\u202e" not in digest.subject
+
+
+def test_a_flood_of_matches_makes_a_readable_message_that_still_carries_them_all() -> None:
+    flood = [
+        _stored("bayraktar-tb2", f"Drone story {n}", "Bayraktar TB2 drones", ((0, 9),), pk=n)
+        for n in range(1, 41)
+    ] + [
+        _stored("turkish-mediation", f"Offer {n}", "Erdogan offered to mediate.", ((19, 26),), pk=n)
+        for n in range(41, 51)
+    ]
+    digest = build_digest(flood, load_ruleset(RULES), datetime.now(UTC), per_rule=25, in_all=30)
+    mediation, drones = digest.sections  # high severity first, and first served
+    assert (len(mediation.stories), mediation.hidden_stories) == (10, 0)
+    assert (len(drones.stories), drones.hidden_stories) == (20, 20)
+    assert digest.match_count == 50 and sorted(digest.match_ids) == list(range(1, 51))
+    text = DigestRenderer(TEMPLATES).render_text(digest)
+    assert "…and 20 more stories for this rule" in text
+    assert "vigil matches export --rule bayraktar-tb2" in text
+    assert "Bayraktar TB2 drones [medium] — 40 stories" in text

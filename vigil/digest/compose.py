@@ -20,6 +20,8 @@ from vigil.store.repo import StoredMatch
 
 _SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 MAX_SUBJECT = 180
+MAX_STORIES_PER_RULE = 25  # stories rendered per rule in one message
+MAX_STORIES = 250  # stories rendered in one message
 
 
 class Kind(StrEnum):
@@ -86,10 +88,19 @@ class RuleSection:
     severity: str
     location: str
     stories: tuple[Story, ...]
+    # Stories past the message's limits: counted and claimed (they are reported as a number,
+    # with where to see them), not rendered.
+    hidden_stories: int = 0
+    hidden_matches: tuple[StoredMatch, ...] = ()
+
+    @property
+    def story_count(self) -> int:
+        return len(self.stories) + self.hidden_stories
 
     @property
     def matches(self) -> tuple[StoredMatch, ...]:
-        return tuple(m for story in self.stories for m in (story.main, *story.others))
+        shown = tuple(m for story in self.stories for m in (story.main, *story.others))
+        return shown + self.hidden_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +118,12 @@ class Digest:
 
     @property
     def match_count(self) -> int:
-        """Stories shown: copies of one story on several feeds count once."""
-        return sum(len(section.stories) for section in self.sections)
+        """Stories, shown or not: copies of one story on several feeds count once."""
+        return sum(section.story_count for section in self.sections)
+
+    @property
+    def hidden_stories(self) -> int:
+        return sum(section.hidden_stories for section in self.sections)
 
     @property
     def item_count(self) -> int:
@@ -125,7 +140,7 @@ class Digest:
             since = f" since {self.since.astimezone(self.zone):%d %b %H:%M}" if self.since else ""
             return f"vigil: nothing new{since}"
         noun = "match" if self.match_count == 1 else "matches"
-        parts = [f"{section.title} ({len(section.stories)})" for section in self.sections]
+        parts = [f"{section.title} ({section.story_count})" for section in self.sections]
         if self.kind is Kind.ALERT and self.match_count == 1:
             only = self.sections[0]
             text = f"vigil ALERT: {only.title}: {only.stories[0].item.title}"
@@ -145,10 +160,15 @@ def build_digest(
     kind: Kind = Kind.DIGEST,
     recipient: Recipient | None = None,
     since: datetime | None = None,
+    per_rule: int = MAX_STORIES_PER_RULE,
+    in_all: int = MAX_STORIES,
 ) -> Digest | None:
     """A message of ``matches``, high-severity rules first.
 
-    None when there is nothing to say, except for a heartbeat, which is the empty message.
+    At most ``per_rule`` stories of a rule and ``in_all`` stories are rendered; the rest are
+    counted ("and 40 more") and still carried by the message, so a flood of matches makes a
+    readable message rather than a 50 MB one. None when there is nothing to say, except for a
+    heartbeat, which is the empty message.
     """
     if not matches:
         if kind is Kind.HEARTBEAT:
@@ -158,21 +178,25 @@ def build_digest(
     for match in matches:
         by_rule.setdefault(match.rule_id, []).append(match)
     known = {rule.id: rule for rule in ruleset.rules}
-    sections = [
-        _section(rule_id, known.get(rule_id), rule_matches)
-        for rule_id, rule_matches in by_rule.items()
-    ]
     order = {rule.id: index for index, rule in enumerate(ruleset.rules)}
-    sections.sort(
-        key=lambda s: (
-            _SEVERITY_ORDER.get(Severity(s.severity), 1),
-            order.get(s.rule_id, 1_000_000),
-        )
-    )
+
+    def rank(rule_id: str) -> tuple[int, int]:
+        rule = known.get(rule_id)
+        severity = rule.severity if rule else Severity.MEDIUM
+        return _SEVERITY_ORDER.get(severity, 1), order.get(rule_id, 1_000_000)
+
+    budget = in_all
+    sections = []
+    for rule_id in sorted(by_rule, key=rank):
+        section = _section(rule_id, known.get(rule_id), by_rule[rule_id], min(per_rule, budget))
+        budget -= len(section.stories)
+        sections.append(section)
     return Digest(tuple(sections), generated_at, kind, recipient, since)
 
 
-def _section(rule_id: str, rule: Rule | None, matches: list[StoredMatch]) -> RuleSection:
+def _section(
+    rule_id: str, rule: Rule | None, matches: list[StoredMatch], limit: int
+) -> RuleSection:
     # Strongest evidence first, then oldest; copies of one story (one cluster) are shown once.
     # A rule deleted since it matched still gets its matches delivered, under its id.
     ordered = sorted(matches, key=lambda m: (-m.score, m.published is None, m.published, m.id))
@@ -180,10 +204,13 @@ def _section(rule_id: str, rule: Rule | None, matches: list[StoredMatch]) -> Rul
     for match in ordered:
         key = match.cluster_id if match.cluster_id is not None else ("item", match.item_id)
         clusters.setdefault(key, []).append(match)
+    groups = list(clusters.values())
     return RuleSection(
         rule_id=rule_id,
         title=clean_text(rule.title) if rule else rule_id,
         severity=str(rule.severity if rule else Severity.MEDIUM),
         location=rule.location if rule else "(rule no longer defined)",
-        stories=tuple(Story(group[0], tuple(group[1:])) for group in clusters.values()),
+        stories=tuple(Story(group[0], tuple(group[1:])) for group in groups[:limit]),
+        hidden_stories=max(0, len(groups) - limit),
+        hidden_matches=tuple(m for group in groups[limit:] for m in group),
     )
