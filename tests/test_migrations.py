@@ -46,3 +46,25 @@ def test_opening_a_current_store_changes_nothing(database_url: str) -> None:
         (version,) = conn.exec_driver_sql("SELECT version_num FROM alembic_version").one()
     assert version == head_revision()
     engine.dispose()
+
+
+def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) -> None:
+    from alembic import command
+
+    from vigil.store.migrate import _config
+
+    store = Store(database_url)
+    with store.engine.begin() as conn:
+        config = _config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+        config.attributes.pop("connection")
+    assert current_revision(store.engine) == "0001"
+    indexes = {index["name"] for index in inspect(store.engine).get_indexes("matches")}
+    assert "ix_matches_matched_at" not in indexes
+    store.close()
+    reopened = Store(database_url)
+    assert current_revision(reopened.engine) == head_revision() == "0002"
+    indexes = {index["name"] for index in inspect(reopened.engine).get_indexes("matches")}
+    assert "ix_matches_matched_at" in indexes
+    reopened.close()

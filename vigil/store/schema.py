@@ -84,6 +84,8 @@ matches = Table(
     UniqueConstraint("item_id", "rule_id", name="uq_matches_item_rule"),
 )
 Index("ix_matches_rule", matches.c.rule_id)
+# The digest window ("matched since a recipient was first seen") on a large store.
+Index("ix_matches_matched_at", matches.c.matched_at)
 
 # The outbox: a message is stored, with its final bytes and Message-ID, before it is sent.
 messages = Table(
