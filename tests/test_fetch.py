@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -79,6 +81,25 @@ def _handler(behaviour: Behaviour) -> type[http.server.BaseHTTPRequestHandler]:
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+                return None
+            if path == "/reset.xml":  # the connection torn down mid-response (TCP RST)
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(RSS)))
+                self.end_headers()
+                self.wfile.write(RSS[:40])
+                self.wfile.flush()
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                return None
+            if path == "/truncated.xml":  # promises more bytes than it sends, then hangs up
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(RSS) + 1000))
+                self.end_headers()
+                self.wfile.write(RSS[: len(RSS) // 2])
+                self.wfile.flush()
+                self.close_connection = True
                 return None
             if path == "/gzip.xml":
                 if "gzip" not in self.headers.get("Accept-Encoding", ""):
@@ -163,6 +184,13 @@ def test_huge_body_is_aborted_at_the_cap(server: Server) -> None:
     result = fetch(server, "huge.xml")
     assert result.status is FetchStatus.FAILED
     assert "5,242,880-byte cap" in (result.error or "")
+
+
+def test_reset_and_truncated_responses_fail_cleanly(server: Server) -> None:
+    for path in ("reset.xml", "truncated.xml"):
+        result = fetch(server, path)
+        assert result.status is FetchStatus.FAILED and result.body is None, path
+        assert result.error, path
 
 
 def test_gzip_is_decoded(server: Server) -> None:

@@ -73,7 +73,7 @@ def run(
     """Run the monitor once: ingest, match, and deliver the alerts and digests that are due.
 
     Runs as the Prefect flow 'vigil-monitor' on the server PREFECT_API_URL names, or else on a
-    temporary local server that Prefect starts and stops for this run.
+    temporary local Prefect server that vigil starts for this run and stops afterwards.
     """
     settings = settings_from(
         feeds=feeds,
