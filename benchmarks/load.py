@@ -263,6 +263,7 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=1_000)
     parser.add_argument("--store-items", type=int, default=1_000_000)
     parser.add_argument("--feeds", type=int, default=500)
+    parser.add_argument("--part", choices=["1", "2", "both"], default="both")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="vigil-load-"))
     env = base_env(scratch / "prefect-home", scratch)
@@ -271,8 +272,10 @@ def main() -> None:
     env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
     print(f"Prefect server up in {seconds:.1f} s; scratch {scratch}", flush=True)
     try:
-        part_one(scratch, env, args.items, args.rules)
-        part_two(scratch, env, args.store_items, args.feeds)
+        if args.part in {"1", "both"}:
+            part_one(scratch, env, args.items, args.rules)
+        if args.part in {"2", "both"}:
+            part_two(scratch, env, args.store_items, args.feeds)
     finally:
         stop_group(server)
         shutil.rmtree(scratch, ignore_errors=True)

@@ -11,7 +11,7 @@ from vigil.settings import Settings
 from vigil.store.schema import items
 
 from .conftest import FeedServer, changed, write_feeds_file
-from .test_delivery import _maildir_messages
+from .conftest import maildir_messages as _maildir_messages
 
 WIRE = (
     "Russian President Vladimir Putin on Tuesday rejected an offer by Turkish President Recep "
@@ -97,3 +97,15 @@ def test_a_later_copy_joins_the_earlier_cluster(
     with monitor.store.engine.connect() as conn:
         clusters = {row.outlet: row.cluster_id for row in conn.execute(select(items))}
     assert clusters["Outlet A"] == clusters["Outlet B"]
+
+
+def test_five_hundred_copies_of_one_story_stay_one_cluster_with_a_bounded_index() -> None:
+    clusterer = Clusterer()
+    clusters = set()
+    for n in range(500):
+        minhash = signature(Article(title=f"Copy {n}", body=f"{WIRE} ({n})", outlet=f"O{n}"))
+        cluster = clusterer.cluster_of(minhash)
+        clusterer.add(n + 1, cluster or n + 1, minhash)
+        clusters.add(cluster or n + 1)
+    assert clusters == {1}
+    assert clusterer.indexed == 3  # later copies compare with three members, not hundreds

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -53,6 +54,11 @@ def from_bytes(data: bytes) -> MinHash:
     )
 
 
+# Members of one cluster kept in the index: enough to catch a story whose copies drift apart,
+# few enough that comparisons stay bounded however many copies arrive.
+MEMBERS_INDEXED = 3
+
+
 class Clusterer:
     """Assigns each new article to the cluster of a similar recent one, or to a new cluster."""
 
@@ -61,18 +67,29 @@ class Clusterer:
         self._index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
         self._clusters: dict[int, int] = {}
         self._signatures: dict[int, MinHash] = {}
+        self._indexed: Counter[int] = Counter()  # members of each cluster in the index
         # Feeds are ingested by concurrent tasks; the index is not thread-safe.
         self._lock = threading.Lock()
         for item_id, cluster_id, data in recent:
             self.add(item_id, cluster_id, from_bytes(data))
 
     def add(self, item_id: int, cluster_id: int, minhash: MinHash) -> None:
+        """Index a few members of each cluster, not all: a story copied by 500 feeds would
+        otherwise make every later copy compare itself with every earlier one."""
         with self._lock:
             if item_id in self._clusters:
                 return
-            self._index.insert(item_id, minhash)
             self._clusters[item_id] = cluster_id
+            if self._indexed[cluster_id] >= MEMBERS_INDEXED:
+                return
+            self._indexed[cluster_id] += 1
+            self._index.insert(item_id, minhash)
             self._signatures[item_id] = minhash
+
+    @property
+    def indexed(self) -> int:
+        """Articles in the similarity index (at most MEMBERS_INDEXED per cluster)."""
+        return len(self._signatures)
 
     def cluster_of(self, minhash: MinHash) -> int | None:
         """The cluster of the most similar indexed article above the threshold, if any."""

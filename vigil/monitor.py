@@ -152,6 +152,9 @@ def make_transport(settings: Settings) -> Transport:
     return MaildirTransport(settings.outbox)
 
 
+FETCH_CHUNK = 25  # feeds fetched at once within one call of read_feeds
+
+
 def partition_of(name: str, partitions: int) -> int:
     """A feed's partition: stable across runs and machines, so each feed has one reader."""
     return zlib.crc32(name.encode("utf-8")) % partitions if partitions > 1 else 0
@@ -247,11 +250,15 @@ class Monitor:
                 )
             else:
                 due.append((spec, state))
-        fetched = fetch_many([(state.url, state.validators) for _, state in due], self.limits)
-        for (spec, _), result in zip(due, fetched, strict=True):
-            outcome, found = self._ingest_fetched(spec, result)
-            outcomes.append(outcome)
-            per_rule.update(found)
+        # A chunk at a time: its feeds are fetched concurrently, parsed and stored before the
+        # next chunk is fetched, so memory follows the chunk, not the feeds list.
+        for start in range(0, len(due), FETCH_CHUNK):
+            chunk = due[start : start + FETCH_CHUNK]
+            fetched = fetch_many([(state.url, state.validators) for _, state in chunk], self.limits)
+            for (spec, _), result in zip(chunk, fetched, strict=True):
+                outcome, found = self._ingest_fetched(spec, result)
+                outcomes.append(outcome)
+                per_rule.update(found)
         order = {spec.name: index for index, spec in enumerate(specs)}
         outcomes.sort(key=lambda outcome: order[outcome.name])
         return outcomes, per_rule

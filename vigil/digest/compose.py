@@ -5,7 +5,7 @@ What a template receives is built here, from sanitised text only (see ``sanitise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 from vigil.digest.sanitise import clean_text, highlighted, http_url
 from vigil.recipients import Recipient
-from vigil.rules.model import Rule, RuleSet, Severity
-from vigil.store.repo import StoredMatch
+from vigil.rules.model import RuleSet, Severity
+from vigil.store.repo import MatchRef, StoredMatch
 
 _SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 MAX_SUBJECT = 180
@@ -91,14 +91,14 @@ class RuleSection:
     # Stories past the message's limits: counted and claimed (they are reported as a number,
     # with where to see them), not rendered.
     hidden_stories: int = 0
-    hidden_matches: tuple[StoredMatch, ...] = ()
+    hidden_matches: tuple[StoredMatch | MatchRef, ...] = ()
 
     @property
     def story_count(self) -> int:
         return len(self.stories) + self.hidden_stories
 
     @property
-    def matches(self) -> tuple[StoredMatch, ...]:
+    def matches(self) -> tuple[StoredMatch | MatchRef, ...]:
         shown = tuple(m for story in self.stories for m in (story.main, *story.others))
         return shown + self.hidden_matches
 
@@ -153,7 +153,7 @@ class Digest:
 
 
 def build_digest(
-    matches: Sequence[StoredMatch],
+    matches: Sequence[StoredMatch | MatchRef],
     ruleset: RuleSet,
     generated_at: datetime,
     *,
@@ -162,19 +162,21 @@ def build_digest(
     since: datetime | None = None,
     per_rule: int = MAX_STORIES_PER_RULE,
     in_all: int = MAX_STORIES,
+    load_full: Callable[[list[int]], Mapping[int, StoredMatch]] | None = None,
 ) -> Digest | None:
     """A message of ``matches``, high-severity rules first.
 
     At most ``per_rule`` stories of a rule and ``in_all`` stories are rendered; the rest are
     counted ("and 40 more") and still carried by the message, so a flood of matches makes a
-    readable message rather than a 50 MB one. None when there is nothing to say, except for a
-    heartbeat, which is the empty message.
+    readable message rather than a 50 MB one. ``matches`` may be light references: then
+    ``load_full`` fetches the full rows of the stories shown, and only those. None when there is
+    nothing to say, except for a heartbeat, which is the empty message.
     """
     if not matches:
         if kind is Kind.HEARTBEAT:
             return Digest((), generated_at, kind, recipient, since)
         return None
-    by_rule: dict[str, list[StoredMatch]] = {}
+    by_rule: dict[str, list[StoredMatch | MatchRef]] = {}
     for match in matches:
         by_rule.setdefault(match.rule_id, []).append(match)
     known = {rule.id: rule for rule in ruleset.rules}
@@ -186,31 +188,45 @@ def build_digest(
         return _SEVERITY_ORDER.get(severity, 1), order.get(rule_id, 1_000_000)
 
     budget = in_all
-    sections = []
+    planned = []
     for rule_id in sorted(by_rule, key=rank):
-        section = _section(rule_id, known.get(rule_id), by_rule[rule_id], min(per_rule, budget))
-        budget -= len(section.stories)
-        sections.append(section)
+        groups = _stories(by_rule[rule_id])
+        limit = min(per_rule, budget)
+        budget -= min(limit, len(groups))
+        planned.append((rule_id, groups[:limit], groups[limit:]))
+    shown_ids = [m.id for _, shown, _ in planned for group in shown for m in group]
+    if load_full is not None:
+        full = load_full(shown_ids)
+    else:
+        full = {m.id: m for m in matches if isinstance(m, StoredMatch)}
+    sections = []
+    for rule_id, shown, hidden in planned:
+        rule = known.get(rule_id)
+        sections.append(
+            RuleSection(
+                rule_id=rule_id,
+                # A rule deleted since it matched still gets its matches delivered, under its id.
+                title=clean_text(rule.title) if rule else rule_id,
+                severity=str(rule.severity if rule else Severity.MEDIUM),
+                location=rule.location if rule else "(rule no longer defined)",
+                stories=tuple(
+                    Story(full[group[0].id], tuple(full[m.id] for m in group[1:]))
+                    for group in shown
+                ),
+                hidden_stories=len(hidden),
+                hidden_matches=tuple(m for group in hidden for m in group),
+            )
+        )
     return Digest(tuple(sections), generated_at, kind, recipient, since)
 
 
-def _section(
-    rule_id: str, rule: Rule | None, matches: list[StoredMatch], limit: int
-) -> RuleSection:
-    # Strongest evidence first, then oldest; copies of one story (one cluster) are shown once.
-    # A rule deleted since it matched still gets its matches delivered, under its id.
+def _stories(
+    matches: list[StoredMatch | MatchRef],
+) -> list[list[StoredMatch | MatchRef]]:
+    """Strongest evidence first, then oldest; copies of one story (one cluster) together."""
     ordered = sorted(matches, key=lambda m: (-m.score, m.published is None, m.published, m.id))
-    clusters: dict[object, list[StoredMatch]] = {}
+    clusters: dict[object, list[StoredMatch | MatchRef]] = {}
     for match in ordered:
         key = match.cluster_id if match.cluster_id is not None else ("item", match.item_id)
         clusters.setdefault(key, []).append(match)
-    groups = list(clusters.values())
-    return RuleSection(
-        rule_id=rule_id,
-        title=clean_text(rule.title) if rule else rule_id,
-        severity=str(rule.severity if rule else Severity.MEDIUM),
-        location=rule.location if rule else "(rule no longer defined)",
-        stories=tuple(Story(group[0], tuple(group[1:])) for group in groups[:limit]),
-        hidden_stories=max(0, len(groups) - limit),
-        hidden_matches=tuple(m for group in groups[limit:] for m in group),
-    )
+    return list(clusters.values())

@@ -17,7 +17,7 @@ from vigil.recipients import Recipient
 from vigil.rules.model import RuleSet
 from vigil.schedule import Every
 from vigil.store import Store
-from vigil.store.repo import StoredMatch
+from vigil.store.repo import MatchRef, StoredMatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +37,8 @@ class Window:
     """What is waiting for one recipient: the matches, split into alerts and the rest."""
 
     recipient: Recipient
-    alerts: list[StoredMatch]
-    rest: list[StoredMatch]
+    alerts: list[MatchRef]
+    rest: list[MatchRef]
     first_seen: datetime
     since: datetime | None
 
@@ -64,7 +64,7 @@ class Dispatcher:
             first_seen = self.store.register_recipient(recipient.id, now)
         else:
             first_seen = self.store.first_seen(recipient.id) or now
-        pending = self.store.undelivered_matches(
+        pending = self.store.pending_refs(
             recipient.id,
             rule_ids=recipient.candidate_rules(self.ruleset),
             since=first_seen - recipient.backlog,
@@ -123,7 +123,7 @@ class Dispatcher:
         return out
 
     def preview(
-        self, recipient: Recipient, now: datetime, matches: Sequence[StoredMatch]
+        self, recipient: Recipient, now: datetime, matches: Sequence[StoredMatch | MatchRef]
     ) -> Digest:
         """What a message of ``matches`` for ``recipient`` looks like; nothing is stored."""
         kind = Kind.DIGEST if matches else Kind.HEARTBEAT
@@ -134,6 +134,7 @@ class Dispatcher:
             kind=kind,
             recipient=recipient,
             since=self.store.last_sent(recipient.id),
+            load_full=self.store.matches_by_id,
         )
         assert digest is not None  # a heartbeat is never None
         return digest
@@ -142,14 +143,20 @@ class Dispatcher:
         self,
         window: Window,
         kind: Kind,
-        matches: list[StoredMatch],
+        matches: list[MatchRef],
         now: datetime,
         *,
         slot: datetime | None = None,
     ) -> list[Composed]:
         recipient = window.recipient
         digest = build_digest(
-            matches, self.ruleset, now, kind=kind, recipient=recipient, since=window.since
+            matches,
+            self.ruleset,
+            now,
+            kind=kind,
+            recipient=recipient,
+            since=window.since,
+            load_full=self.store.matches_by_id,
         )
         if digest is None:
             return []

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,6 +48,19 @@ class StoredMatch(Match):
     cluster_id: int | None = None
     item_tags: tuple[str, ...] = ()
     matched_at: datetime | None = None
+
+
+class MatchRef(NamedTuple):
+    """What routing and grouping need of a match; the full row is loaded only for the stories
+    a message shows (a window of 50,000 matches must not mean 50,000 full rows in memory)."""
+
+    id: int
+    rule_id: str
+    item_id: int
+    cluster_id: int | None
+    score: float
+    published: datetime | None
+    item_tags: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +353,52 @@ class Store:
         query = _match_query().where(matches.c.id.not_in(claimed))
         return self._matches(query, rule_ids, since)
 
+    def pending_refs(
+        self,
+        recipient: str,
+        *,
+        rule_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> Iterator[MatchRef]:
+        """Like :meth:`undelivered_matches`, as light references, streamed."""
+        claimed = select(deliveries.c.match_id).where(deliveries.c.recipient == recipient)
+        query = (
+            select(
+                matches.c.id,
+                matches.c.rule_id,
+                matches.c.item_id,
+                items.c.cluster_id,
+                matches.c.score,
+                items.c.published,
+                items.c.tags,
+            )
+            .join(items, items.c.id == matches.c.item_id)
+            .where(matches.c.id.not_in(claimed))
+            .order_by(items.c.published, matches.c.id)
+        )
+        if rule_ids is not None:
+            if not rule_ids:
+                return
+            query = query.where(matches.c.rule_id.in_(list(rule_ids)))
+        if since is not None:
+            query = query.where(matches.c.matched_at >= since)
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
+            for row in rows:
+                yield MatchRef(*row[:6], tuple(row[6] or ()))
+
+    def matches_by_id(self, match_ids: Iterable[int]) -> dict[int, StoredMatch]:
+        """Full rows for these matches (the stories a message shows)."""
+        wanted = list(match_ids)
+        found: dict[int, StoredMatch] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = _match_query().where(matches.c.id.in_(wanted[start : start + 500]))
+                for row in conn.execute(query):
+                    match = _stored_match(row._mapping)
+                    found[match.id] = match
+        return found
+
     def recent_matches(
         self, since: datetime, *, rule_ids: Sequence[str] | None = None
     ) -> list[StoredMatch]:
@@ -468,12 +527,12 @@ class Store:
                     )
                     .returning(messages.c.id)
                 ).scalar_one()
-                if match_ids:
+                for start in range(0, len(match_ids), 5000):
                     conn.execute(
                         deliveries.insert(),
                         [
                             {"message_pk": pk, "match_id": m, "recipient": recipient}
-                            for m in match_ids
+                            for m in match_ids[start : start + 5000]
                         ],
                     )
                 if slot is not None:
