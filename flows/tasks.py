@@ -23,9 +23,6 @@ from vigil.monitor import Monitor, RunSummary, SourceOutcome
 from vigil.sources import FeedSpec, read_article_folder
 
 FEEDS_PER_TASK = 25
-# Batches of feeds read at once: each fetches its feeds concurrently already, and holding every
-# batch's bodies and articles at once is what makes memory grow with the number of feeds.
-BATCHES_AT_ONCE = 2
 
 
 class DeliveryIncomplete(Exception):

@@ -153,6 +153,7 @@ def make_transport(settings: Settings) -> Transport:
 
 
 FETCH_CHUNK = 25  # feeds fetched at once within one call of read_feeds
+INGESTS_AT_ONCE = 2  # batches parsed and matched at once (the flows read batches concurrently)
 
 
 def partition_of(name: str, partitions: int) -> int:
@@ -182,6 +183,7 @@ class Monitor:
         )
         self.transport = make_transport(settings)
         self.held_locks: list[RunLock] = []
+        self._ingest_gate = threading.Semaphore(INGESTS_AT_ONCE)
         self._clusterer: Clusterer | None = None
         self._clusterer_lock = threading.Lock()  # feed batches run in concurrent tasks
         self.limits = FetchLimits(
@@ -255,10 +257,13 @@ class Monitor:
         for start in range(0, len(due), FETCH_CHUNK):
             chunk = due[start : start + FETCH_CHUNK]
             fetched = fetch_many([(state.url, state.validators) for _, state in chunk], self.limits)
-            for (spec, _), result in zip(chunk, fetched, strict=True):
-                outcome, found = self._ingest_fetched(spec, result)
-                outcomes.append(outcome)
-                per_rule.update(found)
+            # Fetching overlaps freely across concurrent batches; parsing and matching, which
+            # is where memory goes, runs for at most INGESTS_AT_ONCE batches at a time.
+            with self._ingest_gate:
+                for (spec, _), result in zip(chunk, fetched, strict=True):
+                    outcome, found = self._ingest_fetched(spec, result)
+                    outcomes.append(outcome)
+                    per_rule.update(found)
         order = {spec.name: index for index, spec in enumerate(specs)}
         outcomes.sort(key=lambda outcome: order[outcome.name])
         return outcomes, per_rule
