@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from prefect import flow
 from prefect.states import State
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tasks import compose_and_deliver, finish, ingest_sources, skipped
+from flows.tasks import BATCHES_AT_ONCE, compose_and_deliver, finish, ingest_sources, skipped
 from vigil.digest import Kind
 from vigil.monitor import Monitor, RunSummary
 from vigil.settings import Settings
 
 
-@flow(name="vigil-ingest", log_prints=False)
+@flow(name="vigil-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(BATCHES_AT_ONCE))
 def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) -> RunSummary | State:
     """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts."""
     if not 0 <= partition < partitions:

@@ -23,6 +23,9 @@ from vigil.monitor import Monitor, RunSummary, SourceOutcome
 from vigil.sources import FeedSpec, read_article_folder
 
 FEEDS_PER_TASK = 25
+# Feed batches in flight at once. Prefect's thread pool is unbounded by default, and each batch
+# holds its feeds' bodies: without a bound, memory would grow with the number of feeds.
+BATCHES_AT_ONCE = 4
 
 
 class DeliveryIncomplete(Exception):
