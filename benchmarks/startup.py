@@ -1,8 +1,8 @@
 """What one `vigil run` costs end to end, with and without a running Prefect server.
 
-Without PREFECT_API_URL, Prefect starts (and stops) a temporary server for every run; with it,
-the run only talks to an existing server. This script times both, the server start-up itself,
-and the bare import of Prefect + vigil, so the README can say where a run's seconds go.
+Without PREFECT_API_URL, vigil starts (and stops) a temporary Prefect server for every run;
+with it, the run only talks to an existing server. This script times both, the server start-up
+itself, and the bare import of Prefect + vigil, so the README can say where a run's seconds go.
 
 Run from the repository root:  python benchmarks/startup.py --runs 5
 """
