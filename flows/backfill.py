@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from vigil.backfill import BATCH_SIZE, BackfillReport, batches, only_rules, rematch_batch
+from vigil.errors import ConfigError
 from vigil.rules import Matcher, load_ruleset
 from vigil.settings import Settings
 from vigil.store import Store
@@ -67,3 +68,15 @@ def backfill(
     for line in report.lines():
         logger.info(line)
     return report
+
+
+def run_on_dask(*, workers: int = 2, **parameters: object) -> BackfillReport:
+    """The backfill flow on a DaskTaskRunner: batches matched in ``workers`` processes."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise ConfigError("--dask needs prefect-dask: pip install 'vigil[dask]'") from None
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+    )
+    return backfill.with_options(task_runner=runner)(**parameters)

@@ -9,16 +9,16 @@ from __future__ import annotations
 from prefect import flow
 from prefect.states import State
 
-from flows.tasks import compose_and_deliver, finish, skipped
+from flows.tasks import compose_and_deliver, finish, open_monitor, skipped
 from vigil.digest import Kind
-from vigil.monitor import Monitor, RunSummary
+from vigil.monitor import RunSummary
 from vigil.settings import Settings
 
 
 @flow(name="vigil-digests", log_prints=False)
 def digests() -> RunSummary | State:
     """Compose every due digest and deliver what the outbox holds."""
-    run = Monitor(Settings())
+    run = open_monitor(Settings())
     summary = RunSummary()
     try:
         if not skipped(run, summary, "digests"):
@@ -31,7 +31,7 @@ def digests() -> RunSummary | State:
 @flow(name="vigil-alerts", log_prints=False)
 def alerts() -> RunSummary | State:
     """Send alerts not sent yet and retry what the outbox still holds (between ingests)."""
-    run = Monitor(Settings())
+    run = open_monitor(Settings())
     summary = RunSummary()
     try:
         if not skipped(run, summary, "alerts"):

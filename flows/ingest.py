@@ -10,9 +10,16 @@ from prefect import flow
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tasks import BATCHES_AT_ONCE, compose_and_deliver, finish, ingest_sources, skipped
+from flows.tasks import (
+    BATCHES_AT_ONCE,
+    compose_and_deliver,
+    finish,
+    ingest_sources,
+    open_monitor,
+    skipped,
+)
 from vigil.digest import Kind
-from vigil.monitor import Monitor, RunSummary
+from vigil.monitor import RunSummary
 from vigil.settings import Settings
 
 
@@ -21,7 +28,7 @@ def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) ->
     """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts."""
     if not 0 <= partition < partitions:
         raise ValueError(f"partition must be in 0..{partitions - 1}, got {partition}")
-    run = Monitor(Settings(**({"feeds": feeds} if feeds else {})))
+    run = open_monitor(Settings(**({"feeds": feeds} if feeds else {})))
     summary = RunSummary()
     try:
         if not skipped(run, summary, f"ingest-{partition}-of-{partitions}"):

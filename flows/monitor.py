@@ -6,9 +6,16 @@ from prefect import flow
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tasks import BATCHES_AT_ONCE, compose_and_deliver, finish, ingest_sources, skipped
+from flows.tasks import (
+    BATCHES_AT_ONCE,
+    compose_and_deliver,
+    finish,
+    ingest_sources,
+    open_monitor,
+    skipped,
+)
 from vigil.digest import Kind
-from vigil.monitor import Monitor, RunSummary
+from vigil.monitor import RunSummary
 from vigil.settings import Settings
 
 
@@ -21,7 +28,9 @@ def monitor(
 ) -> RunSummary | State:
     """Ingest the seed articles and feeds, match the rules, and deliver what is due."""
     given = {"feeds": feeds, "rules": rules, "articles": articles, "recipients": recipients}
-    run = Monitor(Settings(**{key: value for key, value in given.items() if value is not None}))
+    run = open_monitor(
+        Settings(**{key: value for key, value in given.items() if value is not None})
+    )
     summary = RunSummary()
     try:
         if not skipped(run, summary, "ingest"):

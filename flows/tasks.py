@@ -16,10 +16,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.runtime import task_run
 from prefect.states import Completed, State
+from pydantic import SecretStr
 
 from vigil.deliver import DeliveryReport
 from vigil.digest import Composed, Kind
+from vigil.errors import ConfigError
 from vigil.monitor import Monitor, RunSummary, SourceOutcome
+from vigil.settings import Settings
 from vigil.sources import FeedSpec, read_article_folder
 
 FEEDS_PER_TASK = 25
@@ -68,6 +71,29 @@ def deliver_outbox(monitor: Monitor) -> DeliveryReport:
     if report.retrying:
         raise DeliveryIncomplete(report)
     return report
+
+
+def open_monitor(settings: Settings) -> Monitor:
+    """A Monitor for a flow run, with the SMTP password from a Prefect Secret block when
+    ``VIGIL_SMTP_PASSWORD_BLOCK`` names one. Errors name the block, never its value."""
+    name = settings.smtp_password_block
+    if name and settings.smtp_password is None:
+        from prefect.blocks.system import Secret
+
+        try:
+            value = Secret.load(name).get()
+        except ValueError as exc:
+            raise ConfigError(
+                f"Prefect Secret block {name!r} not found ({type(exc).__name__})"
+            ) from None
+        except Exception as exc:  # the API is down, or the block is of another type
+            raise ConfigError(
+                f"Prefect Secret block {name!r} could not be read: {type(exc).__name__}"
+            ) from None
+        if not isinstance(value, str):
+            raise ConfigError(f"Prefect Secret block {name!r} does not hold a string")
+        settings = settings.model_copy(update={"smtp_password": SecretStr(value)})
+    return Monitor(settings)
 
 
 def ingest_sources(

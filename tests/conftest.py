@@ -28,8 +28,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
+from hypothesis import settings as hypothesis_settings
 
 from vigil.settings import Settings
+
+# In CI the property tests draw the same examples every time (a red build must be reproducible);
+# locally they draw new ones, and the example database replays any failure found.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

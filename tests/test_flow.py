@@ -212,7 +212,7 @@ def test_vigil_serve_starts_its_own_server_runs_a_cycle_and_stops_cleanly(
     import sys
     import time
 
-    from vigil.prefect_server import free_port, port_in_use
+    from flows.server import free_port, port_in_use
 
     port = free_port()
     home = tmp_path / "serve-home"

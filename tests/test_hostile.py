@@ -254,6 +254,15 @@ def test_random_bytes_give_a_clean_error_or_nothing(document: bytes) -> None:
         parse_feed(document, SPEC)
 
 
+def test_a_parser_crash_on_hostile_bytes_is_one_feeds_error() -> None:
+    # feedparser raises UnicodeDecodeError on a non-UTF-8 byte in the XML declaration.
+    document = (EXAMPLES / "feeds" / "daily-sabah.rss.xml").read_bytes()
+    document = document.replace(b'encoding="UTF-8"', b'encoding="\xd5TF-8"', 1)
+    for fast in (True, False):
+        with pytest.raises(SourceError, match="Hostile: the feed could not be parsed"):
+            parse_feed(document, SPEC, fast=fast)
+
+
 RULE_TEXT = (RULES / "mediation.yaml").read_text(encoding="utf-8")
 SPICE = [":", "-", "[", "]", "{", "\t", "  ", "\n", "'", '"', "*", "(", ")", "NEAR/", "@XYZ",
          "/(a+)+$/", "&", "!"]  # fmt: skip

@@ -87,8 +87,8 @@ def run(
     except VigilError as exc:
         raise fail_unusable(exc) from None
 
+    from flows.server import PrefectServerError, prefect_api
     from vigil.prefect_env import quiet_prefect, unreachable_api
-    from vigil.prefect_server import PrefectServerError, prefect_api
 
     if problem := unreachable_api():
         err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
@@ -175,8 +175,8 @@ def serve(
     except VigilError as exc:
         raise fail_unusable(exc) from None
 
+    from flows.server import PrefectServerError, prefect_api
     from vigil.prefect_env import quiet_prefect, unreachable_api
-    from vigil.prefect_server import PrefectServerError, prefect_api
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl-C, so the server is stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -299,22 +299,18 @@ def backfill(
 
 
 def _backfill_on_dask(start, end, rule_ids, resend: bool, batch_size: int, workers: int):
-    try:
-        from prefect_dask import DaskTaskRunner
-    except ImportError:
-        err.print("vigil: --dask needs prefect-dask: pip install 'vigil[dask]'", markup=False)
-        raise typer.Exit(EXIT_UNUSABLE) from None
     from vigil.prefect_env import quiet_prefect
 
     with quiet_prefect():
-        from flows.backfill import backfill as backfill_flow
+        from flows.backfill import run_on_dask
 
-        runner = DaskTaskRunner(
-            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
-        )
-        return backfill_flow.with_options(task_runner=runner)(
-            since=start, until=end, rule_ids=rule_ids, resend=resend, batch_size=batch_size
-        )
+        try:
+            return run_on_dask(
+                since=start, until=end, rule_ids=rule_ids, resend=resend,
+                batch_size=batch_size, workers=workers,
+            )  # fmt: skip
+        except VigilError as exc:
+            raise fail_unusable(exc) from None
 
 
 @rules_app.command("check")

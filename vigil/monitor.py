@@ -19,11 +19,10 @@ from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
 from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
-from vigil.errors import SourceError
+from vigil.errors import ConfigError, SourceError
 from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Matcher, RuleSet, load_ruleset
-from vigil.secrets import smtp_password
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
 from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
@@ -138,14 +137,23 @@ class RunSummary:
 
 
 def make_transport(settings: Settings) -> Transport:
-    """SMTP when ``VIGIL_SMTP_HOST`` is set, else the Maildir at ``$VIGIL_HOME/outbox``."""
+    """SMTP when ``VIGIL_SMTP_HOST`` is set, else the Maildir at ``$VIGIL_HOME/outbox``.
+
+    A password kept in a Prefect Secret block (``VIGIL_SMTP_PASSWORD_BLOCK``) is read by the
+    flows, which pass it in ``settings``; the core never talks to Prefect.
+    """
+    if settings.smtp_host and settings.smtp_password_block and settings.smtp_password is None:
+        raise ConfigError(
+            f"VIGIL_SMTP_PASSWORD_BLOCK={settings.smtp_password_block}: the Secret block is read "
+            "when vigil runs as a flow (vigil run, vigil serve); set VIGIL_SMTP_PASSWORD here"
+        )
     if settings.smtp_host:
         return SmtpTransport(
             host=settings.smtp_host,
             port=settings.port,
             tls=settings.smtp_tls.value,
             username=settings.smtp_user,
-            password=smtp_password(settings),
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             timeout=settings.smtp_timeout,
             ca_file=settings.smtp_ca_file,
         )
@@ -181,7 +189,7 @@ class Monitor:
         self.dispatcher = Dispatcher(
             self.store, self.ruleset, self.renderer, sender=settings.mail_from
         )
-        self.transport = make_transport(settings)
+        self._transport: Transport | None = None
         self.held_locks: list[RunLock] = []
         self._ingest_gate = threading.Semaphore(INGESTS_AT_ONCE)
         self._clusterer: Clusterer | None = None
@@ -192,6 +200,13 @@ class Monitor:
             read_timeout=min(settings.feed_timeout, 20.0),
             max_bytes=settings.feed_max_bytes,
         )
+
+    @property
+    def transport(self) -> Transport:
+        """Made when first needed: commands that only read (a preview) need no mail server."""
+        if self._transport is None:
+            self._transport = make_transport(self.settings)
+        return self._transport
 
     @property
     def clusterer(self) -> Clusterer:

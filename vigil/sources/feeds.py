@@ -122,9 +122,21 @@ def parse_feed(
     """Parse feed bytes. A feed that is not XML at all is an error; a sloppy one is a warning.
 
     ``fast``: use fastfeedparser where it gives the same articles (see vigil.sources.fastpath).
+    A parser that crashes on hostile bytes (feedparser does, on a non-UTF-8 byte in the XML
+    declaration) is one feed's error, never the run's.
     """
-    seen_at = now or datetime.now(UTC)
     refuse_entity_declarations(data, spec.name)
+    try:
+        return _parse(data, spec, now or datetime.now(UTC), fast)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(
+            f"{spec.name}: the feed could not be parsed ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _parse(data: bytes, spec: FeedSpec, seen_at: datetime, fast: bool) -> FeedResult:
     quick = fast_entries(data) if fast else None
     if quick is not None:
         articles = [_article_from_entry(entry, spec, seen_at) for entry in quick]

@@ -1,6 +1,6 @@
-"""Start and stop a Prefect server of our own: for ``vigil serve`` when no PREFECT_API_URL is
-given (schedules need a real server, not the temporary one), and for the benchmarks and the
-multi-worker check."""
+"""Start and stop a Prefect server of our own: for ``vigil run`` and ``vigil serve`` when no
+PREFECT_API_URL is given (schedules need a real server, and Prefect's temporary one outlives a
+killed run), and for the benchmarks and the multi-worker check."""
 
 from __future__ import annotations
 
