@@ -18,24 +18,22 @@ from vigil.settings import Settings
 @flow(name="vigil-digests", log_prints=False)
 def digests() -> RunSummary | State:
     """Compose every due digest and deliver what the outbox holds."""
-    run = open_monitor(Settings())
-    summary = RunSummary()
-    try:
-        if not skipped(run, summary, "digests"):
-            compose_and_deliver(run, summary, [Kind.DIGEST])
-    finally:
-        run.close()
-    return finish(summary, "vigil digests")
+    return _outbox_run("digests", Kind.DIGEST)
 
 
 @flow(name="vigil-alerts", log_prints=False)
 def alerts() -> RunSummary | State:
     """Send alerts not sent yet and retry what the outbox still holds (between ingests)."""
+    return _outbox_run("alerts", Kind.ALERT)
+
+
+def _outbox_run(name: str, kind: Kind) -> RunSummary | State:
+    """Compose one kind of message and deliver, under the run lock ``name``; no ingest."""
     run = open_monitor(Settings())
     summary = RunSummary()
     try:
-        if not skipped(run, summary, "alerts"):
-            compose_and_deliver(run, summary, [Kind.ALERT])
+        if not skipped(run, summary, name):
+            compose_and_deliver(run, summary, [kind])
     finally:
         run.close()
-    return finish(summary, "vigil alerts")
+    return finish(summary, f"vigil {name}")
