@@ -100,6 +100,16 @@ def test_a_failing_feed_names_the_flow_state_partial(
     assert [source.name for source in summary.failed_sources] == ["Gone"]
 
 
+def _authenticated_smtp_env(
+    monkeypatch: pytest.MonkeyPatch, server: SmtpServer, tls: TlsMaterial
+) -> None:
+    """VIGIL_SMTP_* for the STARTTLS+AUTH test server; the password is the test's to set."""
+    monkeypatch.setenv("VIGIL_SMTP_HOST", server.host)
+    monkeypatch.setenv("VIGIL_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("VIGIL_SMTP_USER", SMTP_USER)
+    monkeypatch.setenv("VIGIL_SMTP_CA_FILE", str(tls.ca_file))
+
+
 def test_smtp_password_from_a_secret_block_never_shows_in_logs_or_artifacts(
     prefect_server: None,
     vigil_env: Path,
@@ -125,15 +135,9 @@ def test_smtp_password_from_a_secret_block_never_shows_in_logs_or_artifacts(
         "recipients:\n  - id: ankara_desk\n    email: desk@example.org\n"
         "    timezone: Europe/Istanbul\n    digest: every run\n",
     )
-    for name, value in {
-        "VIGIL_SMTP_HOST": starttls_smtp_server.host,
-        "VIGIL_SMTP_PORT": str(starttls_smtp_server.port),
-        "VIGIL_SMTP_USER": SMTP_USER,
-        "VIGIL_SMTP_PASSWORD_BLOCK": "vigil-smtp-password",
-        "VIGIL_SMTP_CA_FILE": str(tls_material.ca_file),
-        "VIGIL_RECIPIENTS": str(recipients),
-    }.items():
-        monkeypatch.setenv(name, value)
+    _authenticated_smtp_env(monkeypatch, starttls_smtp_server, tls_material)
+    monkeypatch.setenv("VIGIL_SMTP_PASSWORD_BLOCK", "vigil-smtp-password")
+    monkeypatch.setenv("VIGIL_RECIPIENTS", str(recipients))
     caplog.set_level("DEBUG")
     state = monitor(
         articles=str(SEED), feeds=str(EXAMPLES / "feeds" / "demo.yaml"), return_state=True
@@ -300,10 +304,7 @@ def test_no_password_reaches_output_logs_artifacts_or_errors(
     # Trust authentication ignores the password, so the URL can carry one and still connect.
     with_password = base.replace("postgres@", f"postgres:{db_password}@")
     monkeypatch.setenv("VIGIL_DATABASE_URL", f"{with_password}?options=-csearch_path%3D{schema}")
-    monkeypatch.setenv("VIGIL_SMTP_HOST", starttls_smtp_server.host)
-    monkeypatch.setenv("VIGIL_SMTP_PORT", str(starttls_smtp_server.port))
-    monkeypatch.setenv("VIGIL_SMTP_USER", SMTP_USER)
-    monkeypatch.setenv("VIGIL_SMTP_CA_FILE", str(tls_material.ca_file))
+    _authenticated_smtp_env(monkeypatch, starttls_smtp_server, tls_material)
     caplog.set_level("DEBUG")
     outputs = []
     try:
