@@ -21,6 +21,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,45 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def changed(settings: Settings, **changes: object) -> Settings:
     """A validated copy of ``settings`` with ``changes`` (model_copy would skip validation)."""
     return Settings(**{**settings.model_dump(), **changes})
+
+
+# -- the clock ----------------------------------------------------------------------------
+
+# The instants every time-sensitive test runs at: the suite must pass whatever the wall clock
+# says. Four times of one ordinary day (before and after each recipient's local 08:00 in
+# Istanbul, Kyiv and New York), and the half hour before each of New York's 2026 clock changes
+# (01:30 local: the hour that repeats in November, the hour that is skipped in March).
+INSTANTS = {
+    "00:30Z": datetime(2026, 11, 25, 0, 30, tzinfo=UTC),
+    "06:10Z": datetime(2026, 11, 25, 6, 10, tzinfo=UTC),
+    "12:45Z": datetime(2026, 11, 25, 12, 45, tzinfo=UTC),
+    "19:20Z": datetime(2026, 11, 25, 19, 20, tzinfo=UTC),
+    "dst-fall": datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+    "dst-spring": datetime(2026, 3, 8, 6, 30, tzinfo=UTC),
+}
+
+
+class FrozenClock:
+    """A clock that says one instant until the test moves it (vigil.clock.Clock)."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def __call__(self) -> datetime:
+        return self.instant
+
+    def set(self, instant: datetime) -> datetime:
+        self.instant = instant
+        return instant
+
+    def advance(self, by: timedelta) -> datetime:
+        return self.set(self.instant + by)
+
+
+@pytest.fixture(params=list(INSTANTS.values()), ids=list(INSTANTS))
+def clock(request: pytest.FixtureRequest) -> FrozenClock:
+    """A pinned clock; a test that takes it runs once at each of INSTANTS."""
+    return FrozenClock(request.param)
 
 
 # -- HTTP ---------------------------------------------------------------------------------

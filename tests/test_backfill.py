@@ -13,9 +13,7 @@ from vigil.monitor import Monitor
 from vigil.rules import load_ruleset
 from vigil.settings import Settings
 
-from .conftest import RULES, changed, maildir_messages
-
-YESTERDAY = datetime.now(UTC) - timedelta(days=1)
+from .conftest import RULES, FrozenClock, changed, maildir_messages
 
 
 @pytest.fixture
@@ -32,19 +30,21 @@ def _subjects(settings: Settings) -> list[str]:
 
 
 def test_a_new_rule_finds_old_items_and_only_the_new_matches_go_out(
-    settings: Settings, without_drones: Path
+    settings: Settings, without_drones: Path, clock: FrozenClock
 ) -> None:
-    before = Monitor(changed(settings, rules=without_drones))
+    yesterday = clock() - timedelta(days=1)
+    before = Monitor(changed(settings, rules=without_drones), clock=clock)
     before.run()
     (first,) = _subjects(settings)
     assert "Bayraktar" not in first and "Turkish mediation offers" in first
     before.close()
 
-    after = Monitor(settings)  # drones.yaml is back
-    report = backfill(after.store, after.ruleset, YESTERDAY)
+    clock.advance(timedelta(hours=1))
+    after = Monitor(settings, clock=clock)  # drones.yaml is back
+    report = backfill(after.store, after.ruleset, yesterday)
     assert report.items == 19
     assert set(report.new_matches) == {"bayraktar-tb2", "armed-drones-ukraine"}
-    assert backfill(after.store, after.ruleset, YESTERDAY).new_matches == {}  # idempotent
+    assert backfill(after.store, after.ruleset, yesterday).new_matches == {}  # idempotent
     composed = after.compose()
     after.deliver()
     (message,) = composed
@@ -52,22 +52,23 @@ def test_a_new_rule_finds_old_items_and_only_the_new_matches_go_out(
     assert "mediation" not in message.subject  # already delivered: not sent again
 
 
-def test_resend_sends_the_range_again(settings: Settings) -> None:
-    monitor = Monitor(settings)
+def test_resend_sends_the_range_again(settings: Settings, clock: FrozenClock) -> None:
+    yesterday = clock() - timedelta(days=1)
+    monitor = Monitor(settings, clock=clock)
     first = monitor.run()
     assert len(first.composed) == 1
     report = backfill(
-        monitor.store, monitor.ruleset, YESTERDAY, rule_ids=["turkish-mediation"], resend=True
+        monitor.store, monitor.ruleset, yesterday, rule_ids=["turkish-mediation"], resend=True
     )
     assert report.new_matches == {} and report.released_claims == 5
     (again,) = monitor.compose()
     assert again.subject.startswith("vigil: 5 matches — Turkish mediation offers (5)")
 
 
-def test_a_range_in_the_future_touches_nothing(settings: Settings) -> None:
-    monitor = Monitor(settings)
+def test_a_range_in_the_future_touches_nothing(settings: Settings, clock: FrozenClock) -> None:
+    monitor = Monitor(settings, clock=clock)
     monitor.run()
-    report = backfill(monitor.store, monitor.ruleset, datetime.now(UTC) + timedelta(hours=1))
+    report = backfill(monitor.store, monitor.ruleset, clock() + timedelta(hours=1))
     assert report.items == 0 and report.lines()[0] == "items re-matched: 0"
 
 
@@ -85,7 +86,8 @@ def test_cli_backfill_logs_progress_off_a_terminal(
     monkeypatch.setenv("VIGIL_HOME", str(settings.home))
     monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
     monkeypatch.setenv("VIGIL_RULES", str(RULES))
-    since = YESTERDAY.strftime("%Y-%m-%d")
+    # wall clock: the CLI stores by the wall clock; a day back covers any hour.
+    since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
     result = CliRunner().invoke(app, ["backfill", "--since", since, "--batch-size", "5"])
     assert result.exit_code == 0, result.output
     assert "re-matching stored items: 5/19" in result.output

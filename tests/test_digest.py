@@ -9,7 +9,9 @@ from vigil.digest import DigestRenderer, Kind, build_digest
 from vigil.rules import load_ruleset
 from vigil.store.repo import StoredMatch
 
-from .conftest import RULES, TEMPLATES, unstyled
+from .conftest import INSTANTS, RULES, TEMPLATES, unstyled
+
+NOW = INSTANTS["12:45Z"]  # rendering does not depend on the hour; one pinned instant
 
 
 def _stored(rule_id: str, title: str, evidence: str, highlights, link="https://e.org/a", pk=1):
@@ -60,7 +62,7 @@ def test_subject_counts_matches_and_names_rules_high_severity_first(digest) -> N
 
 
 def test_nothing_to_say_gives_no_digest() -> None:
-    assert build_digest([], load_ruleset(RULES), datetime.now(UTC)) is None
+    assert build_digest([], load_ruleset(RULES), NOW) is None
 
 
 def test_html_escapes_feed_text_and_marks_evidence(digest) -> None:
@@ -135,7 +137,7 @@ def istanbul():
 
 
 def test_feed_text_is_sanitised_before_any_template_sees_it(istanbul) -> None:
-    digest = build_digest([_hostile()], load_ruleset(RULES), datetime.now(UTC), recipient=istanbul)
+    digest = build_digest([_hostile()], load_ruleset(RULES), NOW, recipient=istanbul)
     (story,) = digest.sections[0].stories
     assert "\u202e" not in story.item.title and "\x00" not in story.item.outlet
     assert story.item.link == "https://e.org/x"
@@ -170,7 +172,7 @@ def test_header_counts_rules_and_footer_names_where_they_live(digest) -> None:
 
 
 def test_dates_are_shown_in_the_recipients_time_zone(istanbul) -> None:
-    digest = build_digest([_hostile()], load_ruleset(RULES), datetime.now(UTC), recipient=istanbul)
+    digest = build_digest([_hostile()], load_ruleset(RULES), NOW, recipient=istanbul)
     renderer = DigestRenderer(TEMPLATES)
     # 21:30 UTC on 30 November is 00:30 on 1 December in Istanbul (UTC+3).
     for rendered in (renderer.render_text(digest), renderer.render_html(digest)):
@@ -180,7 +182,7 @@ def test_dates_are_shown_in_the_recipients_time_zone(istanbul) -> None:
 
 
 def test_markdown_for_the_prefect_ui_escapes_feed_text(istanbul) -> None:
-    digest = build_digest([_hostile()], load_ruleset(RULES), datetime.now(UTC), recipient=istanbul)
+    digest = build_digest([_hostile()], load_ruleset(RULES), NOW, recipient=istanbul)
     markdown = DigestRenderer(TEMPLATES).render_markdown(digest)
     assert "\\[click\\](javascript:x)" in markdown
     assert not re.search(r"(?<!\\)\]\(javascript:", markdown)  # no live link from a feed
@@ -194,7 +196,7 @@ def test_a_heartbeat_says_nothing_new_since_the_last_message(istanbul) -> None:
     digest = build_digest(
         [],
         load_ruleset(RULES),
-        datetime.now(UTC),
+        NOW,
         kind=Kind.HEARTBEAT,
         recipient=istanbul,
         since=since,
@@ -214,7 +216,7 @@ def test_user_templates_override_and_missing_ones_fall_back(tmp_path: Path, dige
 
 def test_an_alert_subject_names_the_rule_and_the_story(istanbul) -> None:
     digest = build_digest(
-        [_hostile()], load_ruleset(RULES), datetime.now(UTC), kind=Kind.ALERT, recipient=istanbul
+        [_hostile()], load_ruleset(RULES), NOW, kind=Kind.ALERT, recipient=istanbul
     )
     assert digest.subject.startswith("vigil ALERT: Turkish mediation offers: Offer <a href=")
     assert "\u202e" not in digest.subject
@@ -228,7 +230,7 @@ def test_a_flood_of_matches_makes_a_readable_message_that_still_carries_them_all
         _stored("turkish-mediation", f"Offer {n}", "Erdogan offered to mediate.", ((19, 26),), pk=n)
         for n in range(41, 51)
     ]
-    digest = build_digest(flood, load_ruleset(RULES), datetime.now(UTC), per_rule=25, in_all=30)
+    digest = build_digest(flood, load_ruleset(RULES), NOW, per_rule=25, in_all=30)
     mediation, drones = digest.sections  # high severity first, and first served
     assert (len(mediation.stories), mediation.hidden_stories) == (10, 0)
     assert (len(drones.stories), drones.hidden_stories) == (20, 20)

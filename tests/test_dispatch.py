@@ -1,15 +1,16 @@
 """Routing, alerts and scheduled digests, end to end through the store and a Maildir."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from vigil.clock import Clock
 from vigil.monitor import Monitor
 from vigil.settings import Settings
 from vigil.sources import read_article_folder
 
-from .conftest import SEED, changed, maildir_messages, write_recipients
+from .conftest import SEED, FrozenClock, changed, maildir_messages, write_recipients
 
 TWO_DESKS = """\
 recipients:
@@ -43,9 +44,9 @@ recipients:
 """
 
 
-def _monitor(settings: Settings, tmp_path: Path, recipients: str) -> Monitor:
+def _monitor(settings: Settings, tmp_path: Path, recipients: str, clock: Clock) -> Monitor:
     path = write_recipients(tmp_path / "recipients.yaml", recipients)
-    return Monitor(changed(settings, recipients=path))
+    return Monitor(changed(settings, recipients=path), clock=clock)
 
 
 def _ingest(monitor: Monitor) -> int:
@@ -68,9 +69,9 @@ def _text(message) -> str:
 
 
 def test_each_recipient_gets_one_message_with_only_their_rules(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, clock: FrozenClock
 ) -> None:
-    monitor = _monitor(settings, tmp_path, TWO_DESKS)
+    monitor = _monitor(settings, tmp_path, TWO_DESKS, clock)
     summary = monitor.run()
     assert summary.ok, summary.lines()
     sent = _by_recipient(settings.outbox)
@@ -88,10 +89,10 @@ def test_each_recipient_gets_one_message_with_only_their_rules(
 
 
 def test_one_match_reaches_every_recipient_who_follows_it(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, clock: FrozenClock
 ) -> None:
     both = TWO_DESKS.replace("rules: [bayraktar-tb2, armed-drones-ukraine]", "tags: [turkey]")
-    monitor = _monitor(settings, tmp_path, both)
+    monitor = _monitor(settings, tmp_path, both, clock)
     monitor.run()
     sent = _by_recipient(settings.outbox)
     # turkish-mediation carries the tag "turkey": both desks get it, once each.
@@ -101,12 +102,12 @@ def test_one_match_reaches_every_recipient_who_follows_it(
 
 
 def test_high_severity_goes_out_at_once_the_rest_waits_for_the_local_time(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, clock: FrozenClock
 ) -> None:
-    monitor = _monitor(settings, tmp_path, SCHEDULED)
+    monitor = _monitor(settings, tmp_path, SCHEDULED, clock)
     assert _ingest(monitor) > 0
-    now = datetime.now(UTC)
-    first = monitor.compose(now)
+    now = clock()
+    first = monitor.compose()
     # Alerts now (only high-severity rules); no digest: the recipient is new, and the first
     # 08:00 Istanbul slot after they were first seen has not come.
     assert [(m.recipient, m.kind) for m in first] == [("desk", "alert")]
@@ -114,70 +115,86 @@ def test_high_severity_goes_out_at_once_the_rest_waits_for_the_local_time(
     (alert,) = _by_recipient(settings.outbox)["desk"]
     assert alert["Subject"].startswith("vigil ALERT: ")
     assert "[high]" in _text(alert) and "[medium]" not in _text(alert)
-    assert monitor.compose(now + timedelta(minutes=5)) == []
+    clock.advance(timedelta(minutes=5))
+    assert monitor.compose() == []
 
     desk = monitor.recipients[0]
     slot = desk.cadence.next_slot(now, desk.zone)
     assert slot.astimezone(desk.zone).strftime("%H:%M") == "08:00"
-    at_slot = monitor.compose(slot + timedelta(minutes=1))
+    assert now < slot <= now + timedelta(days=1)
+    clock.set(slot + timedelta(minutes=1))
+    at_slot = monitor.compose()
     kinds = sorted((m.recipient, m.kind) for m in at_slot)
     assert ("desk", "digest") in kinds
-    monitor.deliver(ignore_backoff=True)  # composed "in the future": not due by the clock
+    monitor.deliver()
     digests = [m for m in _by_recipient(settings.outbox)["desk"] if m["X-Vigil-Kind"] == "digest"]
     (digest,) = digests
     # The digest holds what the alert did not: medium rules only, dated in Istanbul time.
     assert "[medium]" in _text(digest) and "[high]" not in _text(digest)
     assert "+03" in _text(digest) and " UTC" not in _text(digest).split("Rules that fired")[0]
     # The same slot again (an overlapping or retried run): nothing.
-    assert monitor.compose(slot + timedelta(minutes=2)) == []
+    clock.advance(timedelta(minutes=1))
+    assert monitor.compose() == []
 
 
 def test_an_empty_slot_sends_nothing_unless_a_heartbeat_is_asked_for(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, clock: FrozenClock
 ) -> None:
-    monitor = _monitor(settings, tmp_path, SCHEDULED)
-    now = datetime.now(UTC)
-    monitor.compose(now)  # both recipients first seen now
+    monitor = _monitor(settings, tmp_path, SCHEDULED, clock)
+    now = clock()
+    monitor.compose()  # both recipients first seen now
     _ingest(monitor)
-    quiet = monitor.recipients[1]
-    first_slot = quiet.cadence.next_slot(now, quiet.zone)
-    composed = {(m.recipient, m.kind) for m in monitor.compose(first_slot + timedelta(minutes=1))}
-    assert ("quiet", "digest") in composed
-    # A day later nothing new has matched: "desk" gets nothing, "quiet" a heartbeat.
-    second_slot = quiet.cadence.next_slot(first_slot + timedelta(minutes=1), quiet.zone)
-    later = monitor.compose(second_slot + timedelta(minutes=1))
+    desk, quiet = monitor.recipients
+    # Each reader's first slot (Istanbul's and New York's 08:00 come in either order, by the
+    # hour): each gets a digest of what matched.
+    for reader in sorted(monitor.recipients, key=lambda r: r.cadence.next_slot(now, r.zone)):
+        clock.set(reader.cadence.next_slot(now, reader.zone) + timedelta(minutes=1))
+        composed = {(m.recipient, m.kind) for m in monitor.compose()}
+        assert (reader.id, "digest") in composed
+    # A day later, once both readers' next slots have passed, nothing new has matched: "desk"
+    # gets nothing, "quiet" a heartbeat.
+    seconds = [r.cadence.next_slot(r.cadence.next_slot(now, r.zone), r.zone) for r in (desk, quiet)]
+    assert all(now + timedelta(days=1) <= slot <= now + timedelta(days=2) for slot in seconds)
+    clock.set(max(seconds) + timedelta(minutes=1))
+    since = monitor.store.last_sent("quiet")  # quiet's first digest
+    later = monitor.compose()
     assert [(m.recipient, m.kind) for m in later] == [("quiet", "heartbeat")]
     assert later[0].subject.startswith("vigil: nothing new since ")
-    monitor.deliver(ignore_backoff=True)
+    monitor.deliver()
     (heartbeat,) = [
         m for m in _by_recipient(settings.outbox)["quiet"] if m["X-Vigil-Kind"] == "heartbeat"
     ]
     assert "Nothing new matched your rules" in _text(heartbeat)
-    assert "EST" in _text(heartbeat)  # New York time in November
+    # "since" quiet's first digest, in New York time (EST or EDT, as it was then).
+    assert since is not None and since < clock()
+    assert f"since {since.astimezone(quiet.zone):%d %b %Y %H:%M %Z}" in _text(heartbeat)
 
 
-def test_a_new_recipient_does_not_get_the_whole_history(settings: Settings, tmp_path: Path) -> None:
-    monitor = _monitor(settings, tmp_path, TWO_DESKS)
+def test_a_new_recipient_does_not_get_the_whole_history(
+    settings: Settings, tmp_path: Path, clock: FrozenClock
+) -> None:
+    monitor = _monitor(settings, tmp_path, TWO_DESKS, clock)
     _ingest(monitor)
     no_backlog = TWO_DESKS.replace(
         "    digest: every run\n", "    digest: every run\n    backlog_days: 0\n"
     )
-    later = _monitor(settings, tmp_path, no_backlog)
-    assert later.compose(datetime.now(UTC) + timedelta(seconds=1)) == []
+    clock.advance(timedelta(seconds=1))
+    later = _monitor(settings, tmp_path, no_backlog, clock)
+    assert later.compose() == []
     # New recipients with the default one-day backlog get the same matches.
     renamed = TWO_DESKS.replace("id: mediation-desk", "id: new-desk")
-    welcomed = _monitor(settings, tmp_path, renamed).compose(datetime.now(UTC))
+    welcomed = _monitor(settings, tmp_path, renamed, clock).compose()
     assert sorted(m.recipient for m in welcomed) == ["drones-desk", "new-desk"]
 
 
 def test_two_runs_composing_the_same_slot_store_one_digest(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, clock: FrozenClock
 ) -> None:
-    one = _monitor(settings, tmp_path, SCHEDULED)
-    now = datetime.now(UTC)
-    one.compose(now)
+    one = _monitor(settings, tmp_path, SCHEDULED, clock)
+    now = clock()
+    one.compose()
     _ingest(one)
-    other = Monitor(one.settings)  # a second run on the same store
+    other = Monitor(one.settings, clock=clock)  # a second run on the same store
     desk = one.recipients[0]
     slot = desk.cadence.next_slot(now, desk.zone) + timedelta(minutes=1)
     window = other.dispatcher.window(desk, slot)
@@ -190,14 +207,14 @@ def test_two_runs_composing_the_same_slot_store_one_digest(
 
 @pytest.mark.parametrize("cadence", ["none"])
 def test_alerts_only_recipients_get_no_digest(
-    settings: Settings, tmp_path: Path, cadence: str
+    settings: Settings, tmp_path: Path, cadence: str, clock: FrozenClock
 ) -> None:
     text = SCHEDULED.replace(
         "    digest: daily 08:00\n  - id: quiet", f"    digest: {cadence}\n  - id: quiet"
     )
-    monitor = _monitor(settings, tmp_path, text)
-    now = datetime.now(UTC)
-    monitor.compose(now)
+    monitor = _monitor(settings, tmp_path, text, clock)
+    now = clock()
+    monitor.compose()
     _ingest(monitor)
     desk = monitor.recipients[0]
     composed = monitor.dispatcher.compose_for(desk, now + timedelta(days=2))

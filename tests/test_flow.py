@@ -268,9 +268,9 @@ def test_backfill_flow_on_a_dask_task_runner_matches_in_worker_processes(
     runner = DaskTaskRunner(
         cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
     )
-    report = backfill.with_options(task_runner=runner)(
-        since=datetime.now(UTC) - timedelta(days=1), batch_size=4
-    )
+    # wall clock: the flow's Monitor stores by the wall clock; a day back covers any hour.
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    report = backfill.with_options(task_runner=runner)(since=yesterday, batch_size=4)
     assert report.items == 19
     assert report.new_matches == {"bayraktar-tb2": 3, "armed-drones-ukraine": 2}
 

@@ -1,6 +1,6 @@
 """Exactly once against misbehaving mail servers: every server here is real, on loopback."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,7 @@ def _monitor(settings: Settings, tmp_path: Path, port: int, **extra: object) -> 
 
 def _outbox_ids(store: Store) -> dict[str, str]:
     """Message-ID of each pending message, by recipient, as stored before any attempt."""
-    due = store.due_messages(datetime.now(UTC) + timedelta(days=365))
+    due = store.due_messages(store.clock() + timedelta(days=365))
     return {message.recipient: message.message_id for message in due}
 
 

@@ -75,7 +75,7 @@ def _enqueue(store: Store, match_ids: list[int], message_id: str = "<m1@test>") 
         subject="s",
         raw=b"Subject: s\r\n\r\nbody",
         match_ids=match_ids,
-        created_at=datetime.now(UTC),
+        created_at=store.clock(),
     )
 
 
@@ -95,11 +95,11 @@ def test_failed_delivery_backs_off_and_permanent_failure_stops(store: Store) -> 
     pk = _enqueue(store, [m.id for m in store.undelivered_matches()])
     assert pk is not None
     retry_at = store.mark_failed(pk, "451 try later", permanent=False)
-    assert retry_at is not None and retry_at > datetime.now(UTC)
+    assert retry_at is not None and retry_at > store.clock()
     assert store.due_messages() == []
     assert [m.id for m in store.due_messages(retry_at + timedelta(seconds=1))] == [pk]
     assert store.mark_failed(pk, "550 no", permanent=True) is None
-    assert store.due_messages(datetime.now(UTC) + timedelta(days=365)) == []
+    assert store.due_messages(store.clock() + timedelta(days=365)) == []
     assert store.message_counts() == {"failed": 1}
 
 

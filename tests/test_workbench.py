@@ -17,7 +17,7 @@ from vigil.monitor import Monitor
 from vigil.schedule import Cadence
 from vigil.settings import Settings
 
-from .conftest import RULES, FeedServer, changed, write_feeds_file
+from .conftest import RULES, FeedServer, FrozenClock, changed, write_feeds_file
 
 runner = CliRunner()
 
@@ -62,6 +62,7 @@ def test_export_csv_filtered_by_rule_and_date(demo: Settings, tmp_path: Path) ->
     assert list(rows[0]) == list(FIELDS)
     assert rows[0]["delivered"] == "true" and "; " in rows[0]["rule_tags"]
     assert "wrote 3 matches" in result.output
+    # wall clock: the CLI stores and filters by the wall clock; any hour gives the same dates.
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
     later = runner.invoke(app, ["matches", "export", "--since", tomorrow])
     assert later.exit_code == 0 and later.stdout == ""
@@ -93,6 +94,7 @@ def test_backtest_reports_new_and_lost_hits_and_writes_nothing(
         "rules:\n  - id: kremlin-says\n    title: The Kremlin speaks\n    query: Kremlin\n",
         encoding="utf-8",
     )
+    # wall clock: the CLI stores and filters by the wall clock; any hour gives the same dates.
     since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
     before = Monitor(demo).store.counts()
     result = runner.invoke(
@@ -106,7 +108,8 @@ def test_backtest_reports_new_and_lost_hits_and_writes_nothing(
     assert len(lost) == 5
     assert new and {d["rule_id"] for d in new} == {"kremlin-says"}
     store = Monitor(demo).store
-    stored = store.articles(store.item_ids_since(datetime.now(UTC) - timedelta(days=1)))
+    yesterday = datetime.now(UTC) - timedelta(days=1)  # wall clock: as above
+    stored = store.articles(store.item_ids_since(yesterday))
     mentions = {i for i, a in stored if "kremlin" in f"{a.title} {a.body}".lower()}
     assert {d["item_id"] for d in new} == mentions
     table = runner.invoke(app, ["rules", "backtest", "--rules", str(edited), "--since", since])
@@ -119,7 +122,7 @@ def test_backtest_reports_new_and_lost_hits_and_writes_nothing(
 
 
 def test_weekly_health_message_names_what_is_wrong_once_per_slot(
-    settings: Settings, feed_server: FeedServer, tmp_path: Path
+    settings: Settings, feed_server: FeedServer, tmp_path: Path, clock: FrozenClock
 ) -> None:
     feeds = write_feeds_file(
         tmp_path / "feeds.yaml",
@@ -132,14 +135,13 @@ def test_weekly_health_message_names_what_is_wrong_once_per_slot(
         health_schedule="weekly monday 08:00",
         health_timezone="Europe/Kyiv",
     )
-    monitor = Monitor(ops)
-    now = datetime.now(UTC)
+    monitor = Monitor(ops, clock=clock)
+    now = clock()
     monitor.run()  # the operator is first seen now; the first slot is next Monday
-    monday = ops_slot = None
-
     ops_slot = Cadence.parse("weekly monday 08:00").next_slot(now, ZoneInfo("Europe/Kyiv"))
-    monday = ops_slot + timedelta(minutes=1)
-    composed = [m for m in monitor.compose(monday) if m.kind == "health"]
+    assert ops_slot.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%A %H:%M") == "Monday 08:00"
+    monday = clock.set(ops_slot + timedelta(minutes=1))
+    composed = [m for m in monitor.compose() if m.kind == "health"]
     assert len(composed) == 1
     assert composed[0].subject.startswith("vigil health: 1 feed(s) failing")
     assert "silent rule(s)" in composed[0].subject
@@ -147,13 +149,14 @@ def test_weekly_health_message_names_what_is_wrong_once_per_slot(
     assert "Broken: 1 failure(s) in a row" in text and "HTTP 404" in text
     assert "bayraktar-tb2" not in text.split("did not fire")[1].split("\n\n")[0]
     assert "mediation-rejected-ukraine" in text
-    assert [m for m in monitor.compose(monday + timedelta(hours=1)) if m.kind == "health"] == []
-    report = monitor.deliver(ignore_backoff=True)
+    clock.set(monday + timedelta(hours=1))
+    assert [m for m in monitor.compose() if m.kind == "health"] == []
+    report = monitor.deliver()
     assert any(subject.startswith("vigil health:") for subject in report.sent)
 
 
-def test_health_message_is_off_by_default(settings: Settings) -> None:
-    monitor = Monitor(settings)
+def test_health_message_is_off_by_default(settings: Settings, clock: FrozenClock) -> None:
+    monitor = Monitor(settings, clock=clock)
     monitor.run()
-    later = datetime.now(UTC) + timedelta(days=8)
-    assert all(m.kind != "health" for m in monitor.compose(later))
+    clock.advance(timedelta(days=8))
+    assert all(m.kind != "health" for m in monitor.compose())

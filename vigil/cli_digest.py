@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -86,7 +86,7 @@ def preview(
     monitor = _monitor(rules, recipients)
     try:
         chosen = _recipient(monitor.recipients, recipient)
-        now = datetime.now(UTC)
+        now = monitor.clock()
         if days is None:
             window = monitor.dispatcher.window(chosen, now, register=False)
             matches = window.alerts + window.rest
@@ -146,7 +146,7 @@ def _recipient(recipients, wanted: str | None):
 def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = None) -> None:
     """Each recipient: addresses, schedule, time zone, alerts, next digest, matches waiting."""
     monitor = _monitor(rules, recipients)
-    now = datetime.now(UTC)
+    now = monitor.clock()
     table = Table(title=f"{len(monitor.recipients)} recipient(s)")
     for column in ("id", "addresses", "digest", "alerts", "next digest", "rules", "waiting"):
         table.add_column(column)

@@ -11,10 +11,11 @@ import zlib
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from vigil.article import Article
+from vigil.clock import Clock, system_clock
 from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
@@ -179,13 +180,16 @@ def recipients_of(settings: Settings, ruleset: RuleSet) -> list[Recipient]:
 class Monitor:
     """One configured monitor: settings, compiled rules, store, templates and transport."""
 
-    def __init__(self, settings: Settings, *, ruleset: RuleSet | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, ruleset: RuleSet | None = None, clock: Clock = system_clock
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.ruleset = ruleset or load_ruleset(settings.rules)
         self.matcher = Matcher(self.ruleset)
         self.renderer = DigestRenderer(settings.templates)
         self.recipients = recipients_of(settings, self.ruleset)
-        self.store = Store(settings.store_url, timeout=settings.database_timeout)
+        self.store = Store(settings.store_url, timeout=settings.database_timeout, clock=clock)
         self.dispatcher = Dispatcher(
             self.store, self.ruleset, self.renderer, sender=settings.mail_from
         )
@@ -296,7 +300,7 @@ class Monitor:
                 spec.name, status=status, error=f"{spec.name}: {fetched.error}"
             ), Counter()
         try:
-            parsed = parse_feed(fetched.body or b"", spec)
+            parsed = parse_feed(fetched.body or b"", spec, now=self.clock())
         except SourceError as exc:
             self.store.record_fetch(
                 spec, replace(fetched, status=FetchStatus.FAILED, error=str(exc))
@@ -331,7 +335,7 @@ class Monitor:
     ) -> list[Composed]:
         """Put each recipient's due messages in the outbox: alerts, digests (and heartbeats),
         and with digests the operator's health message when it is due."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         composed = self.dispatcher.compose(self.recipients, now, kinds=kinds)
         if Kind.DIGEST in kinds:
             composed += compose_health(self.store, self.ruleset, self.renderer, self.settings, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from vigil.rules.model import RuleSet
 from vigil.store import Store
@@ -67,7 +67,7 @@ def rule_stats(
 ) -> StatsReport:
     """Per rule of ``ruleset`` (and any rule id still in the store), over items first seen
     since ``since`` (default: since the first item)."""
-    now = now or datetime.now(UTC)
+    now = now or store.clock()
     start = since or store.first_item_seen() or now
     total, activity, daily = store.rule_activity(since)
     report = StatsReport(start, now, total, [])

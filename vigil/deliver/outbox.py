@@ -7,7 +7,7 @@ same bytes with the same Message-ID next time (and the Maildir transport skips i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from vigil.errors import DeliveryError
@@ -43,7 +43,7 @@ def deliver_due(
     in-run retry right after a temporary failure.
     """
     report = DeliveryReport(transport.describe())
-    batch = store.due_messages(None if not ignore_backoff else datetime.now(UTC) + FAR_FUTURE)
+    batch = store.due_messages(None if not ignore_backoff else store.clock() + FAR_FUTURE)
     if not batch:
         return report
     results = transport.send_all(batch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from vigil.article import Article
+from vigil.clock import Clock, system_clock
 from vigil.cluster import Clusterer, signature, to_bytes
 from vigil.rules.matcher import Match
 from vigil.sources.feeds import FeedSpec
@@ -28,10 +29,6 @@ from vigil.store.schema import (
     recipients,
     schedule_slots,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,8 +76,9 @@ class OutboxMessage:
 class Store:
     """Open with a SQLAlchemy URL; the schema is created or upgraded (alembic) on opening."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 30.0, clock: Clock = system_clock) -> None:
         self.url = url
+        self.clock = clock
         self.engine = make_engine(url, timeout)
         migrate(self.engine)
 
@@ -102,7 +100,7 @@ class Store:
         at all, so a crash or a retry never leaves a seen-but-unmatched item behind; an article
         a concurrent run inserted first is skipped (the database's unique key decides).
         """
-        now = _now()
+        now = self.clock()
         with self.engine.begin() as conn:
             insert_item = _insert_ignoring_conflicts(conn.dialect.name, items).returning(items.c.id)
             new: list[tuple[int, Article]] = []
@@ -283,7 +281,7 @@ class Store:
         """
         if not found:
             return []
-        now = _now()
+        now = self.clock()
         wanted = {(item_id, match.rule_id) for item_id, match in found}
         with self.engine.begin() as conn:
             existing = {
@@ -328,7 +326,7 @@ class Store:
 
     def recent_signatures(self, days: float = 3) -> list[tuple[int, int, bytes]]:
         """(item id, cluster id, signature) of the items first seen in the last ``days``."""
-        since = _now() - timedelta(days=days)
+        since = self.clock() - timedelta(days=days)
         query = select(items.c.id, items.c.cluster_id, items.c.signature).where(
             items.c.first_seen >= since, items.c.signature.is_not(None)
         )
@@ -427,7 +425,7 @@ class Store:
 
     def register_recipient(self, recipient: str, now: datetime | None = None) -> datetime:
         """When the store first saw ``recipient`` (recorded now if never)."""
-        now = now or _now()
+        now = now or self.clock()
         with self.engine.begin() as conn:
             insert = _insert_ignoring_conflicts(self.engine.dialect.name, recipients)
             conn.execute(insert.values(id=recipient, first_seen=now))
@@ -477,7 +475,7 @@ class Store:
             with self.engine.begin() as conn:
                 conn.execute(
                     schedule_slots.insert().values(
-                        recipient=recipient, slot=slot, handled_at=_now()
+                        recipient=recipient, slot=slot, handled_at=self.clock()
                     )
                 )
             return True
@@ -549,7 +547,9 @@ class Store:
         """Pending messages whose next attempt is due, oldest first."""
         query = (
             select(messages)
-            .where(messages.c.status == "pending", messages.c.next_attempt_at <= (now or _now()))
+            .where(
+                messages.c.status == "pending", messages.c.next_attempt_at <= (now or self.clock())
+            )
             .order_by(messages.c.id)
         )
         with self.engine.connect() as conn:
@@ -576,7 +576,7 @@ class Store:
                 .where(messages.c.id == pk)
                 .values(
                     status="sent",
-                    sent_at=_now(),
+                    sent_at=self.clock(),
                     destination=destination,
                     attempts=messages.c.attempts + 1,
                     last_error=note[:2000] if note else None,
@@ -592,7 +592,7 @@ class Store:
             attempts = conn.execute(
                 select(messages.c.attempts).where(messages.c.id == pk)
             ).scalar_one()
-            retry_at = None if permanent else _now() + retry_delay(attempts + 1)
+            retry_at = None if permanent else self.clock() + retry_delay(attempts + 1)
             conn.execute(
                 update(messages)
                 .where(messages.c.id == pk)
@@ -600,7 +600,7 @@ class Store:
                     status="failed" if permanent else "pending",
                     attempts=attempts + 1,
                     last_error=error[:2000],
-                    next_attempt_at=retry_at or _now(),
+                    next_attempt_at=retry_at or self.clock(),
                 )
             )
         return retry_at
@@ -616,7 +616,7 @@ class Store:
         self, specs: Sequence[FeedSpec], now: datetime | None = None
     ) -> list[FeedState]:
         """Where each feed stands: the URL to fetch, validators, and whether it is due."""
-        now = now or _now()
+        now = now or self.clock()
         with self.engine.connect() as conn:
             rows = {row.name: row for row in conn.execute(select(feeds))}
         states = []
@@ -641,7 +641,7 @@ class Store:
 
     def record_fetch(self, spec: FeedSpec, fetched: Fetched, *, items: int = 0) -> datetime | None:
         """Remember how a fetch went; returns when a failing feed will next be tried."""
-        now = _now()
+        now = self.clock()
         with self.engine.begin() as conn:
             row = conn.execute(select(feeds).where(feeds.c.name == spec.name)).first()
             fresh = row is None or row.configured_url != spec.url
