@@ -1,7 +1,10 @@
-"""``vigil-ingest``: read the sources (one partition of the feeds), then send alerts.
+"""``vigil-ingest``: read the sources (one partition of the feeds), then send what is due.
 
-Scheduled every 15 minutes. With ``partitions`` > 1, one deployment per partition spreads the
-feeds over workers: each feed belongs to exactly one partition, so it is fetched once a cycle.
+Scheduled every 15 minutes. After reading, it composes and delivers alerts and every digest
+that is due: "every run" digests (the default reader without a recipients file) after each
+ingest, scheduled ones once their local time has passed. With ``partitions`` > 1, one
+deployment per partition spreads the feeds over workers: each feed belongs to exactly one
+partition, so it is fetched once a cycle.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from vigil.settings import Settings
 
 @flow(name="vigil-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(BATCHES_AT_ONCE))
 def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) -> RunSummary | State:
-    """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts."""
+    """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts
+    and the digests that are due."""
     if not 0 <= partition < partitions:
         raise ValueError(f"partition must be in 0..{partitions - 1}, got {partition}")
     run = open_monitor(Settings(**({"feeds": feeds} if feeds else {})))
@@ -33,7 +37,7 @@ def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) ->
     try:
         if not skipped(run, summary, f"ingest-{partition}-of-{partitions}"):
             ingest_sources(run, summary, partition=partition, partitions=partitions)
-            compose_and_deliver(run, summary, [Kind.ALERT])
+            compose_and_deliver(run, summary, [Kind.ALERT, Kind.DIGEST])
     finally:
         run.close()
     return finish(summary, f"vigil ingest, partition {partition + 1} of {partitions}")

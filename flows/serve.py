@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -20,6 +21,7 @@ from prefect.schedules import Cron, Interval
 
 from flows.digests import alerts, digests
 from flows.ingest import ingest
+from flows.orphans import keep_crashing_orphans, report_orphans
 
 # A scheduled run that finds the previous one still at work is cancelled, not queued: the next
 # tick picks up whatever it would have done. (The store's run lock covers manual runs too.)
@@ -48,7 +50,10 @@ def deployments(schedules: Schedules) -> list[RunnerDeployment]:
                 schedules=[Interval(schedules.ingest_every, timezone=schedules.timezone)],
                 parameters={"partition": partition, "partitions": schedules.partitions},
                 concurrency_limit=ONE_AT_A_TIME,
-                description="Read the feeds (this partition) and the article folder; send alerts.",
+                description=(
+                    "Read the feeds (this partition) and the article folder; send alerts and "
+                    "the digests that are due."
+                ),
             )
         )
     made.append(
@@ -70,9 +75,19 @@ def deployments(schedules: Schedules) -> list[RunnerDeployment]:
     return made
 
 
-def serve_all(schedules: Schedules, *, run_now: bool = False) -> None:
-    """Register the deployments and run their schedules until interrupted."""
+def serve_all(
+    schedules: Schedules, *, run_now: bool = False, say: Callable[[str], None] = print
+) -> None:
+    """Register the deployments and run their schedules until interrupted.
+
+    First, runs that a killed serve left Running or Pending are marked Crashed: they would
+    hold their deployment's one slot and every scheduled run after them would be cancelled.
+    """
+    started = datetime.now(UTC)
     served = deployments(schedules)
+    flows = [ingest.name, digests.name, alerts.name]
+    report_orphans(flows, started, say)  # before the first poll
+    threading.Thread(target=keep_crashing_orphans, args=(flows, started, say), daemon=True).start()
     if run_now:
         ingests = [f"{ingest.name}/{d.name}" for d in served if d.name.startswith("ingest")]
         threading.Thread(target=_run_now, args=(ingests,), daemon=True).start()

@@ -18,6 +18,7 @@ from prefect.runtime import task_run
 from prefect.states import Completed, State
 from pydantic import SecretStr
 
+from flows.orphans import record_owner
 from vigil.deliver import DeliveryReport
 from vigil.digest import Composed, Kind
 from vigil.errors import ConfigError
@@ -75,7 +76,12 @@ def deliver_outbox(monitor: Monitor) -> DeliveryReport:
 
 def open_monitor(settings: Settings) -> Monitor:
     """A Monitor for a flow run, with the SMTP password from a Prefect Secret block when
-    ``VIGIL_SMTP_PASSWORD_BLOCK`` names one. Errors name the block, never its value."""
+    ``VIGIL_SMTP_PASSWORD_BLOCK`` names one. Errors name the block, never its value.
+
+    The run's process is recorded as its owner, so a serve restarted after a crash can tell
+    dead runs from live ones (``flows.orphans``).
+    """
+    record_owner()
     name = settings.smtp_password_block
     if name and settings.smtp_password is None:
         from prefect.blocks.system import Secret

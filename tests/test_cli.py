@@ -104,3 +104,67 @@ def test_help_explains_options() -> None:
     result = runner.invoke(app, ["run", "--help"])
     assert result.exit_code == 0
     assert "--feeds" in result.output and "--no-articles" in result.output
+
+
+def test_a_folder_without_rules_is_refused_by_check_and_run(tmp_path: Path) -> None:
+    (tmp_path / "actors.yaml").write_text(
+        "actors:\n  TUR: {name: Turkey, names: [Turkey]}\n"
+        "actions:\n  reject: {triggers: [reject*], cameo: ['12']}\n",
+        encoding="utf-8",
+    )
+    check = runner.invoke(app, ["rules", "check", str(tmp_path)])
+    assert check.exit_code == 2, check.output
+    assert "no rules" in check.output and "all rules valid" not in check.output
+    run = runner.invoke(app, ["run", "--rules", str(tmp_path)])
+    assert run.exit_code == 2 and "no rules" in run.output
+
+
+def test_rules_check_reports_every_problem_at_once(tmp_path: Path) -> None:
+    # A broken actor, an unknown top-level key, a broken rule, a bad query, and a misbehaving
+    # example of a rule that is fine: all in one run, not one round per fix.
+    (tmp_path / "a.yaml").write_text(
+        "actors:\n  TUR: {name: Turkey, names: [Turkey]}\n  RUS: {name: 7, namez: [x]}\n"
+        "rulez: []\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        "rules:\n  - id: broken\n    title: B\n    anyy: [a]\n"
+        "  - id: bad-query\n    title: Q\n    query: a OR\n"
+        "  - id: fine\n    title: F\n    any: [drone*]\n    examples:\n"
+        "      match: [Planes flew.]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    assert f"{a}:3:" in result.output and "actors.RUS" in result.output
+    assert f"{a}:4:1: rulez: unknown key 'rulez'" in result.output
+    assert f"{b}:4:5: rules.0.anyy: unknown key 'anyy'" in result.output
+    assert f"{b}:7:14: rules.1.query: the query ends too early" in result.output
+    assert "rule 'fine': should match but does not: 'Planes flew.'" in result.output
+    assert "problem(s)" in result.output and "1 example(s) misbehave" in result.output
+
+
+def test_a_duplicate_rule_id_is_reported_at_both_definitions(tmp_path: Path) -> None:
+    rule = "rules:\n  - id: same\n    title: T\n    any: [drone*]\n"
+    (tmp_path / "new.yaml").write_text(rule, encoding="utf-8")
+    (tmp_path / "old.yaml").write_text(rule, encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    new, old = tmp_path / "new.yaml", tmp_path / "old.yaml"
+    assert f"{new}:2:9: rules.0.id: rule id 'same' is used again at {old}:2" in result.output
+    assert f"{old}:2:9: rules.0.id: rule id 'same' is already used at {new}:2" in result.output
+
+
+def test_run_and_backtest_name_misbehaving_examples(tmp_path: Path, database_url: str) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "rules:\n  - id: x\n    title: X\n    any: [drone*]\n    examples:\n"
+        "      match: [Planes flew.]\n",
+        encoding="utf-8",
+    )
+    env = {"VIGIL_HOME": str(tmp_path / "home"), "VIGIL_DATABASE_URL": database_url}
+    backtest = runner.invoke(
+        app, ["rules", "backtest", "--rules", str(tmp_path), "--since", "2026-01-01"], env=env
+    )
+    assert "warning:" in backtest.output and "should match but does not" in backtest.output
+    assert "1 example(s) misbehave; `vigil rules check` lists them" in backtest.output

@@ -31,8 +31,9 @@ from vigil.console import (
     out,
     progress,
     settings_from,
+    warn_misbehaving_examples,
 )
-from vigil.errors import FileFormatError, VigilError
+from vigil.errors import VigilError
 
 app = typer.Typer(
     help="vigil: news monitoring from analyst rules to email digests.",
@@ -203,7 +204,7 @@ def serve(
         if seconds is not None:
             stack.callback(out.print, "stopped the Prefect server", markup=False)
         with contextlib.suppress(KeyboardInterrupt):
-            serve_all(schedules, run_now=run_now)
+            serve_all(schedules, run_now=run_now, say=lambda line: out.print(line, markup=False))
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -211,8 +212,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _check_inputs(settings) -> None:
-    """Rules, feeds and recipients, checked before any Prefect start-up is paid for."""
-    from vigil.rules import load_ruleset
+    """Rules, feeds and recipients, checked before any Prefect start-up is paid for.
+
+    A rule whose examples misbehave does not stop a run (the other rules still work), but
+    each such example is named on stderr: ``vigil rules check`` is the place to fix it.
+    """
+    from vigil.rules import Matcher, load_ruleset
+    from vigil.rules.examples import check_examples
     from vigil.sources import load_feeds_file
 
     ruleset = load_ruleset(settings.rules)
@@ -221,6 +227,7 @@ def _check_inputs(settings) -> None:
         from vigil.recipients import load_recipients
 
         load_recipients(settings.recipients, ruleset)
+    warn_misbehaving_examples(check_examples(Matcher(ruleset)))
 
 
 @app.command()
@@ -325,21 +332,17 @@ def rules_check(
     Prints a table of the rules, or every problem as file:line:column with the offending text.
     Exit code 2 when anything is wrong.
     """
-    from vigil.rules import Matcher, load_ruleset
+    from vigil.rules import Matcher
     from vigil.rules.examples import check_examples
+    from vigil.rules.loader import load_ruleset_partly
 
     settings = settings_from(rules=path or rules)
     try:
-        ruleset = load_ruleset(settings.rules)
-    except FileFormatError as exc:
-        for problem in exc.problems:
-            err.print(problem, markup=False)
-        err.print(f"{len(exc.problems)} problem(s) in {settings.rules}", markup=False)
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        ruleset, problems = load_ruleset_partly(settings.rules)
     except VigilError as exc:
         raise fail_unusable(exc) from None
-    matcher = Matcher(ruleset)
-    failures = check_examples(matcher)
+    # Everything at once: the files' problems, and the examples of every rule that compiled.
+    failures = check_examples(Matcher(ruleset)) if ruleset.rules else []
     table = Table(
         title=f"{len(ruleset.rules)} rules, {len(ruleset.actors)} actors, "
         f"{len(ruleset.actions)} actions in {settings.rules}"
@@ -351,11 +354,17 @@ def rules_check(
         broken = sum(1 for line in failures if f"rule {rule.id!r}:" in line)
         status = f"{count - broken}/{count} ok" if count else "none"
         table.add_row(rule.id, rule.title, str(rule.severity), status, rule.location)
-    out.print(table)
-    if failures:
-        for failure in failures:
-            err.print(failure, markup=False)
-        err.print(f"{len(failures)} example(s) misbehave", markup=False)
+    if ruleset.rules:
+        out.print(table)
+    for line in [*problems, *failures]:
+        err.print(line, markup=False)
+    if problems or failures:
+        counts = []
+        if problems:
+            counts.append(f"{len(problems)} problem(s) in {settings.rules}")
+        if failures:
+            counts.append(f"{len(failures)} example(s) misbehave")
+        err.print("; ".join(counts), markup=False)
         raise typer.Exit(EXIT_UNUSABLE)
     out.print("all rules valid, all examples behave", markup=False)
 

@@ -188,6 +188,11 @@ def rules_backtest(
     except VigilError as exc:
         store.close()
         raise fail_unusable(exc) from None
+    from vigil.console import warn_misbehaving_examples
+    from vigil.rules import Matcher
+    from vigil.rules.examples import check_examples
+
+    warn_misbehaving_examples(check_examples(Matcher(candidate)))
     with ExitStack() as stack:
         stack.callback(store.close)
         handle = (

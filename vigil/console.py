@@ -99,3 +99,14 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
             err.print(f"{description}: {done}/{total}", markup=False)
 
     yield log
+
+
+def warn_misbehaving_examples(failures: list[str]) -> None:
+    """Name each misbehaving rule example on stderr (a run goes on; rules check fails)."""
+    for failure in failures:
+        err.print(f"warning: {failure}", markup=False)
+    if failures:
+        err.print(
+            f"warning: {len(failures)} example(s) misbehave; `vigil rules check` lists them",
+            markup=False,
+        )

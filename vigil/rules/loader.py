@@ -201,11 +201,24 @@ class _Located:
 
 def load_ruleset(folder: Path) -> RuleSet:
     """Load and cross-check every rule file of ``folder``; FileFormatError lists all problems."""
+    ruleset, problems = load_ruleset_partly(folder)
+    if problems:
+        raise FileFormatError(problems)
+    return ruleset
+
+
+def load_ruleset_partly(folder: Path) -> tuple[RuleSet, list[str]]:
+    """Every rule that compiles, and every problem of the folder, in one pass.
+
+    A broken section, actor or rule is reported and left out; the rest is still read and
+    checked, so that ``vigil rules check`` names every problem at once (and can run the
+    examples of the rules that did compile) instead of one round of problems per fix.
+    """
     if not folder.is_dir():
-        raise FileFormatError([f"{folder}: not a folder of rule files"])
+        return RuleSet((), {}, {}, ()), [f"{folder}: not a folder of rule files"]
     files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
     if not files:
-        raise FileFormatError([f"{folder}: no *.yaml rule files"])
+        return RuleSet((), {}, {}, ()), [f"{folder}: no *.yaml rule files"]
     problems: list[str] = []
     actors: dict[str, Actor] = {}
     actions: dict[str, Action] = {}
@@ -223,18 +236,14 @@ def load_ruleset(folder: Path) -> RuleSet:
                 f"{path}:1:1: a rule file is a mapping with rules:, actors: or actions:"
             )
             continue
-        try:
-            spec = _RulesFile.model_validate(document)
-        except ValidationError as exc:
-            problems.extend(located_problems(exc, document, path))
-            continue
         located = _Located(path, document)
+        spec = _sections(located)
         _collect_actors(located, spec, actors)
         _collect_actions(located, spec, actions)
         parsed.append((located, spec))
         problems.extend(located.problems)
     rules: list[Rule] = []
-    seen: dict[str, str] = {}
+    first_defined: dict[str, tuple[_Located, int]] = {}
     for located, spec in parsed:
         located.problems = []
         for index, raw in enumerate(spec.rules):
@@ -246,20 +255,78 @@ def load_ruleset(folder: Path) -> RuleSet:
                 )
                 continue
             here = f"{located.path}:{located.mark(('rules', index))[0]}"
-            if rule_spec.id in seen:
+            if rule_spec.id in first_defined:
+                # Named at both places: which of the two is the newer one, only the analyst
+                # knows, and the files are read in name order.
+                other, other_index = first_defined[rule_spec.id]
+                there = f"{other.path}:{other.mark(('rules', other_index))[0]}"
                 located.add(
-                    ("rules", index, "id"),
-                    f"rule id {rule_spec.id!r} is already used at {seen[rule_spec.id]}",
+                    ("rules", index, "id"), f"rule id {rule_spec.id!r} is already used at {there}"
                 )
+                problems.append(
+                    _problem_at(
+                        other,
+                        ("rules", other_index, "id"),
+                        f"rule id {rule_spec.id!r} is used again at {here}",
+                    )
+                )
+                rules = [rule for rule in rules if rule.id != rule_spec.id]
                 continue
-            seen[rule_spec.id] = here
+            first_defined[rule_spec.id] = (located, index)
             rule = _compile_rule(located, index, rule_spec, actors, actions)
             if rule is not None:
                 rules.append(rule)
         problems.extend(located.problems)
-    if problems:
-        raise FileFormatError(problems)
-    return RuleSet(tuple(rules), actors, actions, tuple(files))
+    if not rules and not problems:
+        problems.append(
+            f"{folder}: no rules: its files define actors or actions only, and a run would "
+            "mark every item seen and match nothing (add rules: to a file)"
+        )
+    return RuleSet(tuple(rules), actors, actions, tuple(files)), problems
+
+
+def _problem_at(located: _Located, location: tuple[Any, ...], message: str) -> str:
+    saved, located.problems = located.problems, []
+    located.add(location, message)
+    (problem,) = located.problems
+    located.problems = saved
+    return problem
+
+
+_SECTIONS = ("actors", "actions", "rules")
+
+
+def _sections(located: _Located) -> _RulesFile:
+    """The file's sections, each entry validated on its own: a broken actor is reported and
+    left out, and the file's other actors, actions and rules are still read."""
+    document = located.document
+    for key in document:
+        if key not in _SECTIONS:
+            located.add(
+                (key,), f"unknown key {key!r}: a rule file has rules:, actors: and actions:",
+                key=True,
+            )  # fmt: skip
+    entries: dict[str, dict[str, Any]] = {}
+    for section, model in (("actors", _ActorSpec), ("actions", _ActionSpec)):
+        value = document.get(section) or {}
+        entries[section] = {}
+        if not isinstance(value, dict):
+            located.add((section,), f"{section}: is a mapping of names to definitions")
+            continue
+        for name, raw in value.items():
+            try:
+                entries[section][name] = model.model_validate(raw)
+            except ValidationError as exc:
+                located.problems += located_problems(
+                    exc, document, located.path, where=(section, name)
+                )
+    rules = document.get("rules") or []
+    if not isinstance(rules, list):
+        located.add(("rules",), "rules: is a list of rules (each starting with '- id:')")
+        rules = []
+    return _RulesFile.model_construct(
+        actors=entries["actors"], actions=entries["actions"], rules=list(rules)
+    )
 
 
 def _collect(

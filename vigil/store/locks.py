@@ -30,12 +30,13 @@ class LockHolder:
         return f"held by {self.holder} since {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def _this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def this_process() -> str:
+    """``host:pid``: who holds a lock or runs a flow, checkable by :func:`dead_here`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _dead_here(holder: str) -> bool:
-    """True when ``holder`` names a process of this host that is gone."""
+def dead_here(holder: str) -> bool:
+    """True when ``holder`` (``host:pid[:…]``) names a process of this host that is gone."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
@@ -56,7 +57,7 @@ class RunLock:
         self.engine = engine
         self.name = name
         self.ttl = ttl
-        self.holder = _this_process()
+        self.holder = f"{this_process()}:{uuid.uuid4().hex[:8]}"
         self.acquired = False
         self.blocked_by: LockHolder | None = None
 
@@ -78,7 +79,7 @@ class RunLock:
         current = self.current()
         if current is None:  # released in between: try once more
             return self.acquire()
-        if current.expires_at > now and not _dead_here(current.holder):
+        if current.expires_at > now and not dead_here(current.holder):
             self.blocked_by = current
             return False
         # Take over a stale lock, only if nobody else took it over first.
