@@ -95,7 +95,7 @@ def test_run_with_broken_rules_exits_two_before_starting_prefect(tmp_path: Path)
 
 def test_bad_setting_exits_two(monkeypatch) -> None:
     monkeypatch.setenv("VIGIL_SMTP_TLS", "sometimes")
-    result = runner.invoke(app, ["rules", "check"])
+    result = runner.invoke(app, ["run"])  # a delivery setting stops what delivers
     assert result.exit_code == 2
     assert "VIGIL_SMTP_TLS" in result.output
 

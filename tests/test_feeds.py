@@ -110,3 +110,30 @@ def test_feeds_file_rejects_duplicate_names(tmp_path: Path) -> None:
     path = write_feeds_file(tmp_path / "feeds.yaml", [("A", "a.xml"), ("A", "b.xml")])
     with pytest.raises(FileFormatError, match="feed names must be unique: A"):
         load_feeds_file(path)
+
+
+def test_a_missing_local_feed_is_an_error_of_the_feeds_file(tmp_path: Path) -> None:
+    (tmp_path / "here.xml").write_bytes((EXAMPLES / "feeds" / "meduza.rss.xml").read_bytes())
+    (tmp_path / "a-folder.xml").mkdir()
+    path = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [("Here", "here.xml"), ("Meduza EN", "meduza-en.xml"), ("Folder", "a-folder.xml")],
+    )
+    with pytest.raises(FileFormatError) as caught:
+        load_feeds_file(path)
+    missing, folder = caught.value.problems
+    assert missing.startswith(f"{path}:") and ": feeds.1.url: Meduza EN: " in missing
+    assert missing.endswith(f"{tmp_path / 'meduza-en.xml'} does not exist")
+    assert ": feeds.2.url: Folder: " in folder and folder.endswith("is not a regular file")
+
+
+def test_run_refuses_a_missing_local_feed_before_prefect_starts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    path = write_feeds_file(tmp_path / "feeds.yaml", [("Meduza EN", "meduza-en.xml")])
+    result = CliRunner().invoke(app, ["run", "--feeds", str(path)])
+    assert result.exit_code == 2
+    assert "Meduza EN" in result.output and "does not exist" in result.output
+    assert "Prefect" not in result.output

@@ -82,7 +82,7 @@ def test_vigil_run_exits_one_when_a_feed_fails(
     )
     result = CliRunner().invoke(app, ["run", "--feeds", str(feeds_file), "--no-articles"])
     assert result.exit_code == 1, result.output
-    assert "FAILED Gone: Gone: HTTP 404" in result.output
+    assert "FAILED Gone: HTTP 404" in result.output
     assert "delivered to Maildir" in result.output
 
 

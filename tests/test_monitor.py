@@ -33,7 +33,7 @@ def test_feeds_over_http_and_a_broken_feed_does_not_stop_the_others(
     assert len(summary.delivery.sent) == 1
     lines = "\n".join(summary.lines())
     assert "sources: 2 read, 0 unchanged, 2 failed" in lines
-    assert "FAILED Missing: Missing: HTTP 404" in lines
+    assert "FAILED Missing: HTTP 404" in lines
     with monitor.store.engine.connect() as conn:
         health = {row.name: row for row in conn.execute(select(feeds))}
     assert health["Missing"].consecutive_failures == 1 and health["Missing"].last_success is None

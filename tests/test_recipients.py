@@ -137,3 +137,26 @@ def test_the_shipped_example_recipients_file_is_valid(ruleset) -> None:
     path = RULES.parent / "deployments" / "recipients.yaml"
     ids = [recipient.id for recipient in load_recipients(path, ruleset)]
     assert ids == ["ankara-desk", "kyiv-bureau", "weekly-brief"]
+
+
+def test_tags_fold_case_like_rule_terms(tmp_path: Path, ruleset) -> None:
+    text = GOOD.replace("tags: [drones]", "tags: [Ukraine]")
+    desk, _ = load_recipients(_write(tmp_path, text), ruleset, feed_tags=[])
+    rules = {rule.id: rule for rule in ruleset.rules}
+    minsk = rules["minsk-normandy"]
+    assert "ukraine" in rules["arms-to-ukraine"].tags
+    assert desk.follows(rules["arms-to-ukraine"])  # rule tag "ukraine", asked as "Ukraine"
+    assert desk.follows(minsk, item_tags=("UKRAINE",))  # a feed tag from an OPML folder
+    assert not desk.follows(minsk, item_tags=("russia",))
+
+
+def test_a_tag_nothing_carries_is_an_error_at_its_line(tmp_path: Path, ruleset) -> None:
+    path = _write(tmp_path, GOOD.replace("tags: [drones]", "tags: [drones, ukrane]"))
+    with pytest.raises(FileFormatError) as caught:
+        load_recipients(path, ruleset, feed_tags=["Kyiv"])
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{path}:10:20: recipients.0.tags: no rule or feed carries")
+    assert "'ukrane'" in problem and "kyiv" in problem
+    # A feed's tag counts, whatever its case.
+    text = GOOD.replace("tags: [drones]", "tags: [drones, KYIV]")
+    load_recipients(_write(tmp_path, text), ruleset, feed_tags=["Kyiv"])

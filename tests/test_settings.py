@@ -54,3 +54,56 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_empty_articles_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIGIL_ARTICLES", "")
     assert Settings().articles is None
+
+
+# -- configuration mistakes, as the CLI reports them ----------------------------------------
+
+
+def _cli(args: list[str], env: dict[str, str] | None = None):
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    return CliRunner().invoke(app, args, env=env)
+
+
+def test_misspelt_variables_are_warned_about_with_the_nearest_name() -> None:
+    result = _cli(["rules", "check"], {"VIGIL_SMTP_HOTS": "mail.example", "VIGIL_RECIPIENT": "x"})
+    assert result.exit_code == 0, result.output
+    assert "VIGIL_SMTP_HOTS is not a vigil setting" in result.output
+    assert "did you mean VIGIL_SMTP_HOST?" in result.output
+    assert "VIGIL_RECIPIENT is not a vigil setting" in result.output
+    assert "did you mean VIGIL_RECIPIENTS?" in result.output
+
+
+def test_a_misspelt_toml_key_names_the_file_line_and_key(tmp_path: Path) -> None:
+    toml = tmp_path / "vigil.toml"
+    toml.write_text('home = "/tmp/x"\n# the mail server\nsmtp_hots = "mail.example"\n')
+    result = _cli(["rules", "check"], {"VIGIL_CONFIG": str(toml)})
+    assert result.exit_code == 2
+    assert f"{toml}:3: smtp_hots: not a vigil setting (did you mean smtp_host?)" in result.output
+    assert "VIGIL_SMTP_HOTS" not in result.output
+
+
+def test_a_bad_value_in_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    toml = tmp_path / "vigil.toml"
+    toml.write_text('feed_timeout = "soon"\n')
+    result = _cli(["rules", "check"], {"VIGIL_CONFIG": str(toml)})
+    assert result.exit_code == 2 and f"{toml}:1: feed_timeout:" in result.output
+
+
+def test_a_port_out_of_range_is_refused() -> None:
+    with pytest.raises(ValidationError, match="less than or equal to 65535"):
+        Settings(smtp_port=99999)
+    result = _cli(["run"], {"VIGIL_SMTP_PORT": "99999"})
+    assert result.exit_code == 2 and "VIGIL_SMTP_PORT" in result.output
+
+
+def test_a_bad_smtp_setting_stops_run_but_not_commands_that_send_nothing() -> None:
+    check = _cli(["rules", "check"], {"VIGIL_SMTP_PORT": "abc"})
+    assert check.exit_code == 0, check.output
+    assert "warning: configuration: VIGIL_SMTP_PORT" in check.output
+    assert "ignored: this command sends no mail" in check.output
+    run = _cli(["run"], {"VIGIL_SMTP_PORT": "abc"})
+    assert run.exit_code == 2
+    assert "configuration: VIGIL_SMTP_PORT" in run.output and "warning" not in run.output

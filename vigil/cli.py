@@ -77,6 +77,7 @@ def run(
     temporary local Prefect server that vigil starts for this run and stops afterwards.
     """
     settings = settings_from(
+        for_delivery=True,
         feeds=feeds,
         rules=rules,
         articles="" if no_articles else articles,
@@ -165,7 +166,7 @@ def serve(
 
     from vigil.schedule import Cadence
 
-    settings = settings_from()
+    settings = settings_from(for_delivery=True)
     try:
         at = Cadence.parse(f"daily {digests_at}").at
         ZoneInfo(timezone)
@@ -222,11 +223,11 @@ def _check_inputs(settings) -> None:
     from vigil.sources import load_feeds_file
 
     ruleset = load_ruleset(settings.rules)
-    load_feeds_file(settings.feeds)
+    specs = load_feeds_file(settings.feeds)
     if settings.recipients is not None:
         from vigil.recipients import load_recipients
 
-        load_recipients(settings.recipients, ruleset)
+        load_recipients(settings.recipients, ruleset, [tag for s in specs for tag in s.tags])
     warn_misbehaving_examples(check_examples(Matcher(ruleset)))
 
 

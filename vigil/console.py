@@ -40,17 +40,51 @@ ArticlesOption = Annotated[
 ]
 
 
-def settings_from(**overrides: object):
-    from vigil.settings import Settings
+def settings_from(*, for_delivery: bool = False, **overrides: object):
+    """The settings, with every configuration mistake said before anything runs.
 
+    Unknown ``VIGIL_*`` variables are warned about (with the nearest real name), unknown keys
+    of the TOML file are errors naming file and line, and a bad value names where it was set.
+    A bad delivery setting (``VIGIL_SMTP_*``) stops only commands that deliver
+    (``for_delivery``); for the others it is a warning and the setting is left at its default.
+    """
+    import os
+
+    from vigil.config_check import toml_problems, unknown_variables, where_set
+    from vigil.settings import DELIVERY_SETTINGS, Settings, config_file
+
+    for warning in unknown_variables(os.environ):
+        err.print(f"vigil: {warning}", markup=False)
+    toml_file = config_file()
+    if problems := toml_problems(toml_file):
+        for problem in problems:
+            err.print(f"vigil: configuration: {problem}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE)
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**given)
     except ValidationError as exc:
-        for error in exc.errors():
-            name = "VIGIL_" + "_".join(str(part) for part in error["loc"]).upper()
-            err.print(f"vigil: configuration: {name}: {error['msg']}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        errors = exc.errors()
+    fields = {str(error["loc"][0]) for error in errors if error["loc"]}
+    lenient = not for_delivery and fields and fields <= DELIVERY_SETTINGS
+    for error in errors:
+        field = str(error["loc"][0]) if error["loc"] else ""
+        where = where_set(field, os.environ, toml_file) if field else "settings"
+        if lenient:
+            err.print(
+                f"vigil: warning: configuration: {where}: {error['msg']} "
+                "(ignored: this command sends no mail)",
+                markup=False,
+            )
+        else:
+            err.print(f"vigil: configuration: {where}: {error['msg']}", markup=False)
+    if not lenient:
+        raise typer.Exit(EXIT_UNUSABLE)
+    defaults = {
+        field: Settings.model_fields[field].get_default(call_default_factory=True)
+        for field in fields
+    }
+    return Settings(**given, **defaults)
 
 
 def fail_unusable(exc: VigilError) -> typer.Exit:

@@ -20,7 +20,7 @@ from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
 from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
-from vigil.errors import ConfigError, SourceError
+from vigil.errors import ConfigError, SourceError, VigilError
 from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Matcher, RuleSet, load_ruleset
@@ -174,7 +174,13 @@ def recipients_of(settings: Settings, ruleset: RuleSet) -> list[Recipient]:
     """The recipients file's readers, or ``VIGIL_MAIL_TO`` getting everything every run."""
     if settings.recipients is None:
         return default_recipients(settings.mail_to)
-    return load_recipients(settings.recipients, ruleset)
+    try:
+        feed_tags: list[str] | None = [
+            tag for spec in load_feeds_file(settings.feeds) for tag in spec.tags
+        ]
+    except VigilError:  # the feeds file's own problems are reported where it is read
+        feed_tags = None
+    return load_recipients(settings.recipients, ruleset, feed_tags)
 
 
 class Monitor:
@@ -296,16 +302,16 @@ class Monitor:
         if fetched.status is not FetchStatus.OK:
             self.store.record_fetch(spec, fetched)
             status = "disabled" if fetched.status is FetchStatus.GONE else "failed"
-            return SourceOutcome(
-                spec.name, status=status, error=f"{spec.name}: {fetched.error}"
-            ), Counter()
+            return SourceOutcome(spec.name, status=status, error=fetched.error), Counter()
         try:
             parsed = parse_feed(fetched.body or b"", spec, now=self.clock())
         except SourceError as exc:
             self.store.record_fetch(
                 spec, replace(fetched, status=FetchStatus.FAILED, error=str(exc))
             )
-            return SourceOutcome(spec.name, status="failed", error=str(exc)), Counter()
+            # The summary line names the feed already: "FAILED Meduza: not a feed (…)".
+            error = str(exc).removeprefix(f"{spec.name}: ")
+            return SourceOutcome(spec.name, status="failed", error=error), Counter()
         articles = parsed.articles
         warning = parsed.warning
         if spec.full_text:

@@ -101,7 +101,7 @@ class Recipient:
     name: str = ""
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     rules: tuple[str, ...] = ()  # ids or glob patterns; empty with no tags: every rule
-    tags: tuple[str, ...] = ()  # a rule tag or a feed tag
+    tags: tuple[str, ...] = ()  # a rule tag or a feed tag, case-folded
     severity: Severity = Severity.LOW
     alerts: frozenset[Severity] = frozenset({Severity.HIGH})
     cadence: Cadence = field(default_factory=lambda: Cadence(Every.RUN))
@@ -121,7 +121,8 @@ class Recipient:
             return True
         if any(fnmatch.fnmatchcase(rule.id, pattern) for pattern in self.rules):
             return True
-        return bool(set(self.tags) & {*rule.tags, *item_tags})
+        # Tags fold case as rule terms do: an OPML import writes "Ukraine", a rule "ukraine".
+        return any(tag.casefold() in self.tags for tag in (*rule.tags, *item_tags))
 
     def candidate_rules(self, ruleset: RuleSet) -> list[str]:
         """Ids of the rules whose matches could be routed here (feed tags decide the rest)."""
@@ -148,11 +149,14 @@ def default_recipients(addresses: Sequence[str]) -> list[Recipient]:
     ]
 
 
-def load_recipients(path: Path, ruleset: RuleSet | None = None) -> list[Recipient]:
+def load_recipients(
+    path: Path, ruleset: RuleSet | None = None, feed_tags: Iterable[str] | None = None
+) -> list[Recipient]:
     """Read a recipients file. Every problem is reported as ``file:line:column: what``.
 
     With ``ruleset``, a rule id or pattern that names no rule is an error too: a typo there
-    would silently route nothing.
+    would silently route nothing. With ``feed_tags`` as well (the feeds file's tags), so is a
+    tag that no rule and no feed carries.
     """
     document = load_yaml(path)
     if not isinstance(document, dict):
@@ -166,6 +170,8 @@ def load_recipients(path: Path, ruleset: RuleSet | None = None) -> list[Recipien
             recipients.append(recipient)
         if ruleset is not None:
             _check_rule_patterns(entry, ruleset, document, path, index, problems)
+            if feed_tags is not None:
+                _check_tags(entry, ruleset, feed_tags, document, path, index, problems)
     if problems:
         raise FileFormatError(problems)
     return recipients
@@ -215,7 +221,7 @@ def _recipient(
         addresses=tuple(entry.email),
         zone=zone,
         rules=tuple(entry.rules),
-        tags=tuple(entry.tags),
+        tags=tuple(dict.fromkeys(tag.casefold() for tag in entry.tags)),
         severity=entry.severity or defaults.severity,
         alerts=frozenset(alerts),
         cadence=cadence,
@@ -238,4 +244,25 @@ def _check_rule_patterns(
             line, column = mark_of(document, ("recipients", index, "rules", position)) or (1, 1)
             problems.append(
                 f"{path}:{line}:{column}: recipients.{index}.rules: {pattern!r} names no rule"
+            )
+
+
+def _check_tags(
+    entry: _RecipientEntry,
+    ruleset: RuleSet,
+    feed_tags: Iterable[str],
+    document: Any,
+    path: Path,
+    index: int,
+    problems: list[str],
+) -> None:
+    known = {tag.casefold() for rule in ruleset.rules for tag in rule.tags}
+    known |= {tag.casefold() for tag in feed_tags}
+    for position, tag in enumerate(entry.tags):
+        if tag.casefold() not in known:
+            line, column = mark_of(document, ("recipients", index, "tags", position)) or (1, 1)
+            shown = ", ".join(sorted(known)) or "none"
+            problems.append(
+                f"{path}:{line}:{column}: recipients.{index}.tags: no rule or feed carries the "
+                f"tag {tag!r} (known: {shown})"
             )

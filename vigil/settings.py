@@ -23,6 +23,21 @@ from pydantic_settings import (
 from vigil.paths import bundled
 
 
+def config_file() -> Path:
+    """The TOML settings file: ``$VIGIL_CONFIG``, else ``./vigil.toml`` (it may not exist)."""
+    return Path(os.environ.get("VIGIL_CONFIG", "vigil.toml"))
+
+
+# Settings only delivery uses: a bad one stops `vigil run` and `vigil serve`, and is a warning
+# for the commands that send nothing (`vigil rules check` needs no mail server).
+DELIVERY_SETTINGS = frozenset(
+    {
+        "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_tls", "smtp_timeout",
+        "smtp_ca_file", "smtp_password_block",
+    }
+)  # fmt: skip
+
+
 class SmtpTls(StrEnum):
     STARTTLS = "starttls"
     IMPLICIT = "implicit"
@@ -60,7 +75,9 @@ class Settings(BaseSettings):
         default_factory=lambda: bundled("templates"), description="Jinja2 templates folder."
     )
     smtp_host: str | None = Field(None, description="SMTP server; unset means Maildir delivery.")
-    smtp_port: int | None = Field(None, description="Default 587 (starttls), 465, or 25.")
+    smtp_port: int | None = Field(
+        None, ge=1, le=65535, description="Default 587 (starttls), 465, or 25."
+    )
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_tls: SmtpTls = SmtpTls.STARTTLS
@@ -165,7 +182,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = Path(os.environ.get("VIGIL_CONFIG", "vigil.toml"))
+        toml_file = config_file()
         return (
             init_settings,
             env_settings,

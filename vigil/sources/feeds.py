@@ -22,7 +22,7 @@ from vigil.errors import FileFormatError, SourceError
 from vigil.sources.fastpath import fast_entries
 from vigil.sources.xmlguard import refuse_entity_declarations
 from vigil.text import html_to_text
-from vigil.yamlfile import load_yaml, validate
+from vigil.yamlfile import load_yaml, mark_of, validate
 
 USER_AGENT = f"vigil/{__version__} (news monitor; feedparser)"
 MAX_FEED_BYTES = 10 * 1024 * 1024
@@ -65,12 +65,24 @@ def load_feeds_file(path: Path) -> list[FeedSpec]:
     names = [spec.name for spec in specs]
     if duplicates := sorted({name for name in names if names.count(name) > 1}):
         raise FileFormatError([f"{path}: feed names must be unique: {', '.join(duplicates)}"])
-    return [
+    resolved = [
         spec
         if spec.is_remote
         else spec.model_copy(update={"url": str(_local_path(spec.url, path.parent))})
         for spec in specs
     ]
+    # A local feed is checked with the file, before any run starts: a missing one is a typo.
+    problems = []
+    for index, spec in enumerate(resolved):
+        if not spec.is_remote and not Path(spec.url).is_file():
+            line, column = mark_of(document, ("feeds", index, "url")) or (1, 1)
+            what = "is not a regular file" if Path(spec.url).exists() else "does not exist"
+            problems.append(
+                f"{path}:{line}:{column}: feeds.{index}.url: {spec.name}: {spec.url} {what}"
+            )
+    if problems:
+        raise FileFormatError(problems)
+    return resolved
 
 
 def _local_path(url: str, base: Path) -> Path:
