@@ -6,6 +6,7 @@ Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`. Fetc
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,6 @@ from prefect import task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
-from prefect.runtime import task_run
 from prefect.states import Completed, State
 from pydantic import SecretStr
 
@@ -32,12 +32,9 @@ FEEDS_PER_TASK = 25
 BATCHES_AT_ONCE = 4
 
 
-class DeliveryIncomplete(Exception):
-    """Raised by the send task so Prefect retries it; carries what was and was not sent."""
-
-    def __init__(self, report: DeliveryReport) -> None:
-        self.report = report
-        super().__init__("; ".join(report.retrying + report.failed))
+# Marks vigil's own summary lines among a run's log records: `vigil run` prints the summary
+# itself and keeps these off Prefect's console handler, so no line is shown twice.
+SUMMARY = "vigil_summary"
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -65,13 +62,12 @@ def compose_messages(monitor: Monitor, kinds: Sequence[Kind]) -> list[Composed]:
     return composed
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE)
 def deliver_outbox(monitor: Monitor) -> DeliveryReport:
-    # A retry within the run sends again at once; between runs the store's backoff applies.
-    report = monitor.deliver(ignore_backoff=(task_run.run_count or 1) > 1)
-    if report.retrying:
-        raise DeliveryIncomplete(report)
-    return report
+    # One attempt per run, never an exception: a failed message stays in the outbox with its
+    # reason and its next try (the store's backoff), and the next run, an alerts run within
+    # minutes, sends it. A task retry here would only repeat the same error with a traceback.
+    return monitor.deliver()
 
 
 def open_monitor(settings: Settings) -> Monitor:
@@ -106,6 +102,7 @@ def ingest_sources(
     run: Monitor, summary: RunSummary, *, partition: int = 0, partitions: int = 1
 ) -> None:
     """The article folder (partition 0 only) and this partition's feeds, a task per batch."""
+    summary.ingested = True
     if run.settings.articles is not None and partition == 0:
         outcome, per_rule = ingest_articles(run, run.settings.articles)
         summary.sources.append(outcome)
@@ -138,7 +135,7 @@ def finish(summary: RunSummary, title: str) -> RunSummary | State:
     """Log the summary, publish it (markdown and table artifacts), and name the final state."""
     logger = get_run_logger()
     for line in summary.lines():
-        (logger.info if summary.ok else logger.warning)(line)
+        (logger.info if summary.ok else logger.warning)(line, extra={SUMMARY: True})
     create_markdown_artifact(
         key="vigil-run-summary",
         markdown="\n".join([f"# {title}", "", *(f"- {line}" for line in summary.lines())]),
@@ -177,9 +174,23 @@ def _artifact_key(recipient: str) -> str:
 def _delivery_report(run: Monitor, result: object) -> DeliveryReport:
     if isinstance(result, DeliveryReport):
         return result
-    if isinstance(result, DeliveryIncomplete):
-        return result.report
     # Anything else is a bug or an outage of the store; the outbox still holds the message.
     report = DeliveryReport(run.transport.describe())
     report.retrying.append(f"{type(result).__name__}: {result}")
     return report
+
+
+class _NotTheSummary(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, SUMMARY, False)
+
+
+def keep_summary_off_the_console() -> None:
+    """For `vigil run`, which prints the summary itself: Prefect's console handlers skip it."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.addFilter(_NotTheSummary())

@@ -54,7 +54,8 @@ def test_preview_renders_the_next_message_and_sends_nothing(env: Settings, tmp_p
     result = runner.invoke(app, ["digest", "preview", "--recipient", "ankara", "--out", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert "vigil digest for Ankara desk" in html and "Turkish mediation offers" in html
+    # turkish-mediation is high severity: the next run sends Ankara an alert, so does preview.
+    assert "vigil alert for Ankara desk" in html and "Turkish mediation offers" in html
     assert "Bayraktar" not in html.split("Rules that fired")[0]
     # Nothing was claimed or queued: the real run still composes it.
     monitor = Monitor(env)
@@ -111,3 +112,45 @@ def test_run_refuses_a_broken_recipients_file_before_starting_prefect(tmp_path: 
     result = runner.invoke(app, ["run", "--recipients", str(broken), "--rules", str(RULES)])
     assert result.exit_code == 2
     assert f"{broken}:4:13: recipients.0.digest: expected 'every run'" in result.output
+
+
+ALERTS_ONLY = """\
+recipients:
+  - id: duty
+    email: duty@example.org
+    rules: ["mediation-*", turkish-mediation, bayraktar-tb2]
+    tags: [drones]
+    alerts: [high]
+    digest: none
+"""
+
+
+def test_an_alerts_only_reader_is_previewed_and_listed_as_such(
+    monkeypatch: pytest.MonkeyPatch, env: Settings, tmp_path: Path
+) -> None:
+    path = write_recipients(tmp_path / "duty.yaml", ALERTS_ONLY)
+    monkeypatch.setenv("VIGIL_RECIPIENTS", str(path))
+    out = tmp_path / "next.eml"
+    result = runner.invoke(app, ["digest", "preview", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert message["X-Vigil-Kind"] == "alert" and message["Subject"].startswith("vigil ALERT")
+    assert "(alert," in result.output
+    table = runner.invoke(app, ["digest", "recipients"])
+    assert table.exit_code == 0, table.output
+    row = next(line for line in table.output.splitlines() if "duty" in line)
+    assert "none (alerts only)" in row and "next run" not in row
+    # Three rules by id or pattern (mediation-rejected, mediation-rejected-ukraine,
+    # turkish-mediation, bayraktar-tb2) and the rule tag "drones" (armed-drones-ukraine).
+    from vigil.rules import load_ruleset
+
+    ruleset = load_ruleset(RULES)
+    expected = sum(
+        1
+        for rule in ruleset.rules
+        if rule.id.startswith("mediation-")
+        or rule.id in {"turkish-mediation", "bayraktar-tb2"}
+        or "drones" in rule.tags
+    )
+    assert expected < len(ruleset.rules)
+    assert f" {expected} " in row.replace("│", " ")

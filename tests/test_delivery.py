@@ -77,7 +77,7 @@ def test_smtp_digest_arrives_as_mime_with_both_parts(
     assert received.recipients == ["analyst@example.org"]
     message = received.message
     assert message.get_content_type() == "multipart/alternative"
-    assert re.match(r"vigil: \d+ matches — ", message["Subject"])
+    assert re.match(r"vigil: \d+ stories — ", message["Subject"])
     assert "Turkish mediation offers (" in message["Subject"]
     html = unstyled(message.get_body(("html",)).get_content())
     assert "<mark>Bayraktar TB2</mark>" in html

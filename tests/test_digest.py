@@ -57,7 +57,7 @@ def digest():
 def test_subject_counts_matches_and_names_rules_high_severity_first(digest) -> None:
     assert (
         digest.subject
-        == "vigil: 2 matches — Turkish mediation offers (1), Bayraktar TB2 drones (1)"
+        == "vigil: 2 stories — Turkish mediation offers (1), Bayraktar TB2 drones (1)"
     )
 
 
@@ -210,7 +210,7 @@ def test_a_heartbeat_says_nothing_new_since_the_last_message(istanbul) -> None:
 def test_user_templates_override_and_missing_ones_fall_back(tmp_path: Path, digest) -> None:
     (tmp_path / "digest.txt.j2").write_text("Custom: {{ digest.subject }}\n", encoding="utf-8")
     renderer = DigestRenderer(tmp_path)
-    assert renderer.render_text(digest).startswith("Custom: vigil: 2 matches")
+    assert renderer.render_text(digest).startswith("Custom: vigil: 2 stories")
     assert '<h2 id="rule-bayraktar-tb2"' in renderer.render_html(digest)  # the bundled HTML
 
 

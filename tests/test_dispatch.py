@@ -1,6 +1,6 @@
 """Routing, alerts and scheduled digests, end to end through the store and a Maildir."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,16 @@ from vigil.monitor import Monitor
 from vigil.settings import Settings
 from vigil.sources import read_article_folder
 
-from .conftest import SEED, FrozenClock, changed, maildir_messages, write_recipients
+from .conftest import (
+    RULES,
+    SEED,
+    FeedServer,
+    FrozenClock,
+    changed,
+    maildir_messages,
+    write_feeds_file,
+    write_recipients,
+)
 
 TWO_DESKS = """\
 recipients:
@@ -219,3 +228,90 @@ def test_alerts_only_recipients_get_no_digest(
     desk = monitor.recipients[0]
     composed = monitor.dispatcher.compose_for(desk, now + timedelta(days=2))
     assert [m.kind for m in composed] == ["alert"]
+
+
+def test_every_message_says_which_feeds_are_not_being_read_and_since_when(
+    settings: Settings, tmp_path: Path, feed_server: FeedServer, clock: FrozenClock
+) -> None:
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [
+            ("Meduza", feed_server.url("meduza.rss.xml")),
+            ("Daily Sabah", feed_server.url("daily-sabah.rss.xml")),
+            ("Kyiv Independent", feed_server.url("kyiv-independent.atom.xml")),
+        ],
+    )
+    alerts_only = (
+        "recipients:\n  - id: duty\n    email: duty@example.org\n    alerts: [high]\n"
+        "    digest: none\n  - id: desk\n    email: desk@example.org\n    alerts: []\n"
+        "    digest: every run\n"
+    )
+    path = write_recipients(tmp_path / "recipients.yaml", alerts_only)
+    monitor = Monitor(changed(settings, feeds=feeds, recipients=path, articles=""), clock=clock)
+    monitor.run()  # all three read: nothing to report
+    before = {m["Message-ID"] for m in maildir_messages(settings.outbox)}
+    assert before and "not read" not in "".join(_text(m) for m in maildir_messages(settings.outbox))
+    healthy_until = clock()
+    # Two of the three go away; one of them comes back with new items for the readers.
+    (feed_server.root / "daily-sabah.rss.xml").unlink()
+    (feed_server.root / "kyiv-independent.atom.xml").unlink()
+    meduza = feed_server.root / "meduza.rss.xml"
+    meduza.write_text(
+        meduza.read_text(encoding="utf-8").replace(
+            "<item>",
+            "<item><title>Erdogan offers to mediate between Moscow and Kyiv again</title>"
+            "<link>https://meduza.example/again</link><description>Turkey offers to host "
+            "talks.</description></item><item>",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    clock.advance(timedelta(hours=1))
+    summary = monitor.run()
+    assert [s.name for s in summary.failed_sources] == ["Daily Sabah", "Kyiv Independent"]
+    by_kind = {m.kind: m for m in summary.composed}
+    assert set(by_kind) == {"alert", "digest"}  # duty's alert, desk's digest
+    messages = [m for m in maildir_messages(settings.outbox) if m["Message-ID"] not in before]
+    assert {m["X-Vigil-Recipient"] for m in messages} == {"duty", "desk"}
+    since = healthy_until.strftime("%d %b %Y %H:%M")
+    for message in messages:
+        text = _text(message)
+        head = text.split("\n\n", 3)[:3]
+        line = next((part for part in head if "not read" in part), text[:800])
+        assert line.startswith("2 feeds not read, so their news is missing here: ")
+        assert f"Daily Sabah (failing, nothing since {since} UTC: HTTP 404)" in line
+        assert f"Kyiv Independent (failing, nothing since {since} UTC: HTTP 404)" in line
+        assert "Meduza" not in line
+        html = message.get_body(("html",)).get_content()
+        assert "2 feeds not read" in html.split("<h2")[0]
+
+
+def test_the_default_layout_orders_stories_newest_first_and_says_where_they_come_from(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    monitor = Monitor(settings, clock=clock)
+    summary = monitor.run()
+    (message,) = maildir_messages(settings.outbox)
+    text, html = _text(message), message.get_body(("html",)).get_content()
+    # The subject and the body count the same thing.
+    assert len(summary.composed) == 1
+    stories = int(text.split("\n\n")[1].split(" ")[0])
+    assert message["Subject"].startswith(f"vigil: {stories} stories — ")
+    assert "newest first under each rule" in text
+    # Newest first within every rule section.
+    for section in text.split("=" * 72)[2::2]:
+        dates = [
+            datetime.strptime(line.split(" · ", 1)[1][:17], "%d %b %Y %H:%M")
+            for line in section.splitlines()
+            if line.startswith("  ") and " · " in line
+        ]
+        assert dates == sorted(dates, reverse=True), section
+    # The seed article has no link: the digest says which file it came from, and dates it
+    # when vigil first saw it (the pinned clock), not by the file.
+    assert "No link: from the article file 000_d559b906ddc29fbf.txt (articles)" in text
+    first_seen = clock().strftime("%d %b %Y %H:%M")
+    assert f"articles · {first_seen} UTC (first seen; the source gave no date)" in text
+    # Rule names and files, never a path on the server.
+    assert str(RULES) not in text and str(RULES) not in html
+    assert "turkish-mediation: mediation.yaml:3" in text
+    assert "vigil digest for analyst@example.org" in html

@@ -356,3 +356,49 @@ def test_no_password_reaches_output_logs_artifacts_or_errors(
     assert len(logs) > 10 and artifacts
     for secret in (SMTP_PASSWORD, db_password):
         assert secret not in everything
+
+
+def test_a_refused_smtp_connection_is_one_line_per_message_without_a_traceback(
+    tmp_path: Path, database_url: str
+) -> None:
+    """`vigil run` as a user runs it (its own process and temporary Prefect server), with the
+    mail server down: every summary line once, one line for the message, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from flows.server import free_port
+
+    port = free_port()  # nothing listens there: the connection is refused
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "VIGIL_"))}
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "VIGIL_HOME": str(tmp_path / "home"),
+        "VIGIL_CONFIG": str(tmp_path / "none.toml"),
+        "VIGIL_DATABASE_URL": database_url,
+        "VIGIL_RULES": str(RULES),
+        "VIGIL_TEMPLATES": str(TEMPLATES),
+        "VIGIL_SMTP_HOST": "127.0.0.1",
+        "VIGIL_SMTP_PORT": str(port),
+        "VIGIL_SMTP_TLS": "none",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "vigil.cli", "run"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output
+    assert "Traceback" not in output and "DeliveryIncomplete" not in output
+    assert output.count("new items: 19") == 1, output  # not once as a log line and once plainly
+    (failed,) = [line for line in output.splitlines() if "delivery will be retried" in line]
+    assert f"digest for default via SMTP 127.0.0.1:{port} (none): " in failed
+    assert "; next try 20" in failed and " UTC" in failed
+    assert "outbox: 1 pending (vigil digest outbox)" in output
+    table = subprocess.run(
+        [sys.executable, "-m", "vigil.cli", "digest", "outbox"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert table.returncode == 1, table.stdout + table.stderr
+    assert "next try" in table.stdout
+    error = failed.split("(none): ", 1)[1].split("; next try")[0]
+    assert " ".join(error.split()) in " ".join(table.stdout.replace("│", " ").split())

@@ -64,7 +64,8 @@ def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) ->
     assert "ix_matches_matched_at" not in indexes
     store.close()
     reopened = Store(database_url)
-    assert current_revision(reopened.engine) == head_revision() == "0002"
+    assert current_revision(reopened.engine) == head_revision() == "0003"
     indexes = {index["name"] for index in inspect(reopened.engine).get_indexes("matches")}
     assert "ix_matches_matched_at" in indexes
+    assert "origin" in {column["name"] for column in inspect(reopened.engine).get_columns("items")}
     reopened.close()

@@ -103,7 +103,9 @@ def run(
             raise fail_unusable(exc) from None
         try:
             from flows.monitor import monitor
+            from flows.tasks import keep_summary_off_the_console
 
+            keep_summary_off_the_console()
             state = monitor(
                 feeds=str(settings.feeds),
                 rules=str(settings.rules),

@@ -82,14 +82,27 @@ def preview(
     rules: RulesOption = None,
     recipients: RecipientsOption = None,
 ) -> None:
-    """Render a recipient's next digest without sending it or marking anything as sent."""
+    """Render a recipient's next message without sending it or marking anything as sent.
+
+    The next message is what the next run would send them: the alert of their waiting
+    high-severity matches if there is one, else their digest (or, for a reader of alerts
+    only, nothing).
+    """
+    from vigil.digest import Kind
+    from vigil.schedule import Every
+
     monitor = _monitor(rules, recipients)
     try:
         chosen = _recipient(monitor.recipients, recipient)
         now = monitor.clock()
+        alerts_only = chosen.cadence.every is Every.NEVER
+        kind: Kind | None = Kind.ALERT if alerts_only else None
         if days is None:
             window = monitor.dispatcher.window(chosen, now, register=False)
-            matches = window.alerts + window.rest
+            if window.alerts:
+                matches, kind = window.alerts, Kind.ALERT
+            else:
+                matches = window.rest
         else:
             rules_by_id = monitor.dispatcher.rules
             matches = [
@@ -100,17 +113,27 @@ def preview(
                 if match.rule_id in rules_by_id
                 and chosen.follows(rules_by_id[match.rule_id], match.item_tags)
             ]
-        digest = monitor.dispatcher.preview(chosen, now, matches)
-        kind = format or _SUFFIXES.get(out_file.suffix.lower() if out_file else "", Format.TEXT)
+        if alerts_only and not matches:
+            err.print(
+                f"nothing waiting for {chosen.id}, who gets alerts only (digest: none)",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_OK)
+        digest = monitor.dispatcher.preview(
+            chosen, now, matches, kind=kind, feed_problems=monitor.feed_problems()
+        )
+        chosen_format = format or _SUFFIXES.get(
+            out_file.suffix.lower() if out_file else "", Format.TEXT
+        )
         renderer = monitor.renderer
-        if kind is Format.EML:
+        if chosen_format is Format.EML:
             message = renderer.compose(
                 digest, sender=monitor.settings.mail_from, recipients=list(chosen.addresses)
             )
             rendered: str | bytes = message.as_bytes()
-        elif kind is Format.HTML:
+        elif chosen_format is Format.HTML:
             rendered = renderer.render_html(digest)
-        elif kind is Format.MARKDOWN:
+        elif chosen_format is Format.MARKDOWN:
             rendered = renderer.render_markdown(digest)
         else:
             rendered = renderer.render_text(digest)
@@ -128,7 +151,27 @@ def preview(
         out_file.write_bytes(rendered)
     else:
         out_file.write_text(rendered, encoding="utf-8")
-    err.print(f"wrote {out_file} ({digest.match_count} stories for {chosen.id})", markup=False)
+    err.print(
+        f"wrote {out_file} ({digest.kind}, {digest.match_count} stories for {chosen.id})",
+        markup=False,
+    )
+
+
+def _next_digest(recipient, now) -> str:
+    from vigil.schedule import Every
+
+    if recipient.cadence.every is Every.NEVER:
+        return "none (alerts only)"
+    slot = recipient.cadence.next_slot(now, recipient.zone)
+    return f"{slot.astimezone(recipient.zone):%a %d %b %H:%M}" if slot else "next run"
+
+
+def _rules_followed(recipient, ruleset) -> str:
+    """How many rules route here by id, pattern or rule tag; feed tags add items, not rules."""
+    followed = sum(1 for rule in ruleset.rules if recipient.follows(rule))
+    rule_tags = {tag.casefold() for rule in ruleset.rules for tag in rule.tags}
+    feed_tags = [tag for tag in recipient.tags if tag not in rule_tags]
+    return f"{followed} + feed tags {', '.join(feed_tags)}" if feed_tags else str(followed)
 
 
 def _recipient(recipients, wanted: str | None):
@@ -153,15 +196,13 @@ def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = N
     try:
         for recipient in monitor.recipients:
             window = monitor.dispatcher.window(recipient, now, register=False)
-            slot = recipient.cadence.next_slot(now, recipient.zone)
-            followed = recipient.candidate_rules(monitor.ruleset)
             table.add_row(
                 recipient.id,
                 ", ".join(recipient.addresses),
                 f"{recipient.cadence} ({recipient.zone.key})",
                 ", ".join(sorted(recipient.alerts)) or "none",
-                f"{slot.astimezone(recipient.zone):%a %d %b %H:%M}" if slot else "next run",
-                str(len(followed)),
+                _next_digest(recipient, now),
+                _rules_followed(recipient, monitor.ruleset),
                 f"{len(window.alerts)} alert, {len(window.rest)} digest",
             )
     finally:
@@ -196,9 +237,11 @@ def outbox(
         "tries",
         "created",
         "sent",
-        "subject / error",
+        "next try",
     ):
         table.add_column(column)
+    # The whole error: it is what an operator needs to fix the mail server's settings.
+    table.add_column("subject / error", overflow="fold")
     troubled = 0
     for row in rows:
         retrying = row.status == "pending" and row.attempts > 0
@@ -212,7 +255,8 @@ def outbox(
             str(row.attempts),
             f"{row.created_at:%Y-%m-%d %H:%M}",
             f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "",
-            (row.last_error or row.subject)[:80],
+            f"{row.next_attempt_at:%Y-%m-%d %H:%M}" if row.status == "pending" else "",
+            row.last_error or row.subject,
         )
     out.print(table)
     raise typer.Exit(EXIT_FAILED if troubled else EXIT_OK)

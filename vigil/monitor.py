@@ -20,6 +20,7 @@ from vigil.cluster import Clusterer
 from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
 from vigil.deliver.outbox import Transport
 from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
+from vigil.digest.compose import FeedProblem
 from vigil.errors import ConfigError, SourceError, VigilError
 from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
@@ -57,6 +58,7 @@ class RunSummary:
     delivery: DeliveryReport | None = None
     outbox: dict[str, int] = field(default_factory=dict)  # messages by status, after the run
     skipped: str | None = None  # why this run did nothing (another run holds the lock)
+    ingested: bool = False  # this run read sources (the digests and alerts runs do not)
 
     @property
     def new_items(self) -> int:
@@ -75,6 +77,23 @@ class RunSummary:
         """The run summary as log lines, for people and for grep."""
         if self.skipped:
             return [f"skipped: {self.skipped}"]
+        lines = self._ingest_lines() if self.ingested else []
+        for message in self.composed:
+            lines.append(f"{message.kind} for {message.recipient}: {message.subject}")
+        if not self.composed:
+            lines.append("digest: nothing new to send")
+        if self.delivery:
+            for subject in self.delivery.sent:
+                lines.append(f"delivered to {self.delivery.destination}: {subject}")
+            lines.extend(f"delivery will be retried: {line}" for line in self.delivery.retrying)
+            lines.extend(f"delivery FAILED: {line}" for line in self.delivery.failed)
+        # What waits in the outbox after the run (not a running total of what was ever sent).
+        waiting = [f"{self.outbox[s]} {s}" for s in ("pending", "failed") if self.outbox.get(s)]
+        if waiting:
+            lines.append(f"outbox: {', '.join(waiting)} (vigil digest outbox)")
+        return lines
+
+    def _ingest_lines(self) -> list[str]:
         counts = Counter(source.status for source in self.sources)
         parts = [f"{counts[status]} {status}" for status in ("read", "unchanged", "failed")]
         parts += [f"{counts[s]} {s}" for s in ("waiting", "disabled") if counts[s]]
@@ -90,18 +109,6 @@ class RunSummary:
             lines.append(f"new matches: {sum(self.matches_per_rule.values())} ({per_rule})")
         else:
             lines.append("new matches: 0")
-        for message in self.composed:
-            lines.append(f"{message.kind} for {message.recipient}: {message.subject}")
-        if not self.composed:
-            lines.append("digest: nothing new to send")
-        if self.delivery:
-            for subject in self.delivery.sent:
-                lines.append(f"delivered to {self.delivery.destination}: {subject}")
-            lines.extend(f"delivery will be retried: {line}" for line in self.delivery.retrying)
-            lines.extend(f"delivery FAILED: {line}" for line in self.delivery.failed)
-        if self.outbox:
-            parts = [f"{self.outbox.get(s, 0)} {s}" for s in ("sent", "pending", "failed")]
-            lines.append(f"outbox: {', '.join(parts)}")
         return lines
 
     def table(self) -> list[dict[str, object]]:
@@ -342,10 +349,29 @@ class Monitor:
         """Put each recipient's due messages in the outbox: alerts, digests (and heartbeats),
         and with digests the operator's health message when it is due."""
         now = now or self.clock()
-        composed = self.dispatcher.compose(self.recipients, now, kinds=kinds)
+        composed = self.dispatcher.compose(
+            self.recipients, now, kinds=kinds, feed_problems=self.feed_problems()
+        )
         if Kind.DIGEST in kinds:
             composed += compose_health(self.store, self.ruleset, self.renderer, self.settings, now)
         return composed
+
+    def feed_problems(self) -> list[FeedProblem]:
+        """The feeds of the feeds file that are not being read (failing or disabled)."""
+        try:
+            names = [spec.name for spec in self.feeds()]
+        except VigilError:  # a broken feeds file stops the run where it is read
+            return []
+        return [
+            FeedProblem(
+                name=row.name,
+                last_success=row.last_success,
+                failures=row.consecutive_failures,
+                error=row.last_error or "unknown error",
+                disabled=row.disabled,
+            )
+            for row in self.store.feeds_not_read(names)
+        ]
 
     def deliver(self, *, ignore_backoff: bool = False) -> DeliveryReport:
         """Send what the outbox holds; failures stay pending (temporary) or failed (permanent)."""
@@ -354,7 +380,7 @@ class Monitor:
     # -- the whole run, without Prefect ------------------------------------------------
 
     def run(self, *, feeds_file: Path | None = None, articles: Path | None = None) -> RunSummary:
-        summary = RunSummary()
+        summary = RunSummary(ingested=True)
         with self.lock("ingest") as lock:
             if not lock.acquired:
                 assert lock.blocked_by is not None

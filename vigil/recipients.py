@@ -142,6 +142,7 @@ def default_recipients(addresses: Sequence[str]) -> list[Recipient]:
     return [
         Recipient(
             id="default",
+            name=", ".join(addresses),  # "vigil digest for analyst@example.org"
             addresses=tuple(addresses),
             alerts=frozenset(),
             cadence=Cadence(Every.RUN),

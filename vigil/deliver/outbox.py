@@ -56,9 +56,10 @@ def deliver_due(
                 report.failed.append(f"{message.message_id}: {error}")
             continue
         retry_at = store.mark_failed(message.id, str(error), permanent=error.permanent)
-        line = f"{message.message_id}: {error}"
+        # One line per message: who it was for, where it went, why it failed, what next.
+        line = f"{message.kind} for {message.recipient} via {report.destination}: {error}"
         if retry_at is None:
-            report.failed.append(line)
+            report.failed.append(f"{line}; not retried ({message.message_id})")
         else:
-            report.retrying.append(f"{line} (next attempt {retry_at:%Y-%m-%d %H:%M} UTC)")
+            report.retrying.append(f"{line}; next try {retry_at:%Y-%m-%d %H:%M} UTC")
     return report

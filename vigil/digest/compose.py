@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -45,6 +46,7 @@ class Entry:
     evidence_text: str
     evidence_html: Markup
     also_reported_by: tuple[str, ...]
+    origin: str | None = None  # where an item without a link came from ("article file x.txt")
 
     @classmethod
     def of(cls, main: StoredMatch, others: Sequence[StoredMatch]) -> Entry:
@@ -62,6 +64,7 @@ class Entry:
             evidence_text=text,
             evidence_html=markup,
             also_reported_by=tuple(name for name in also if name and name != outlet),
+            origin=clean_text(main.origin) if main.origin else None,
         )
 
 
@@ -104,6 +107,18 @@ class RuleSection:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedProblem:
+    """A feed that is not being read, said near the top of every message until it recovers:
+    a quiet digest over dead feeds must not look like a quiet day."""
+
+    name: str
+    last_success: datetime | None  # no news from it since then (None: never read)
+    failures: int
+    error: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     sections: tuple[RuleSection, ...]
     generated_at: datetime
@@ -111,6 +126,7 @@ class Digest:
     recipient: Recipient | None = None
     # The start of the window: when the previous message to this recipient was composed.
     since: datetime | None = None
+    feed_problems: tuple[FeedProblem, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -139,7 +155,8 @@ class Digest:
         if self.kind is Kind.HEARTBEAT:
             since = f" since {self.since.astimezone(self.zone):%d %b %H:%M}" if self.since else ""
             return f"vigil: nothing new{since}"
-        noun = "match" if self.match_count == 1 else "matches"
+        # Stories, as the body counts them: copies of one story on several feeds count once.
+        noun = "story" if self.match_count == 1 else "stories"
         parts = [f"{section.title} ({section.story_count})" for section in self.sections]
         if self.kind is Kind.ALERT and self.match_count == 1:
             only = self.sections[0]
@@ -163,6 +180,7 @@ def build_digest(
     per_rule: int = MAX_STORIES_PER_RULE,
     in_all: int = MAX_STORIES,
     load_full: Callable[[list[int]], Mapping[int, StoredMatch]] | None = None,
+    feed_problems: Sequence[FeedProblem] = (),
 ) -> Digest | None:
     """A message of ``matches``, high-severity rules first.
 
@@ -174,7 +192,7 @@ def build_digest(
     """
     if not matches:
         if kind is Kind.HEARTBEAT:
-            return Digest((), generated_at, kind, recipient, since)
+            return Digest((), generated_at, kind, recipient, since, tuple(feed_problems))
         return None
     by_rule: dict[str, list[StoredMatch | MatchRef]] = {}
     for match in matches:
@@ -208,7 +226,10 @@ def build_digest(
                 # A rule deleted since it matched still gets its matches delivered, under its id.
                 title=clean_text(rule.title) if rule else rule_id,
                 severity=str(rule.severity if rule else Severity.MEDIUM),
-                location=rule.location if rule else "(rule no longer defined)",
+                # The rule file's name, not its path on the server.
+                location=f"{Path(rule.source).name}:{rule.line}"
+                if rule
+                else "(rule no longer defined)",
                 stories=tuple(
                     Story(full[group[0].id], tuple(full[m.id] for m in group[1:]))
                     for group in shown
@@ -217,16 +238,22 @@ def build_digest(
                 hidden_matches=tuple(m for group in hidden for m in group),
             )
         )
-    return Digest(tuple(sections), generated_at, kind, recipient, since)
+    return Digest(tuple(sections), generated_at, kind, recipient, since, tuple(feed_problems))
 
 
 def _stories(
     matches: list[StoredMatch | MatchRef],
 ) -> list[list[StoredMatch | MatchRef]]:
-    """Strongest evidence first, then oldest; copies of one story (one cluster) together."""
+    """Copies of one story (one cluster) together, the strongest evidence shown; stories
+    newest first, as the reader expects of news (the message says so)."""
     ordered = sorted(matches, key=lambda m: (-m.score, m.published is None, m.published, m.id))
     clusters: dict[object, list[StoredMatch | MatchRef]] = {}
     for match in ordered:
         key = match.cluster_id if match.cluster_id is not None else ("item", match.item_id)
         clusters.setdefault(key, []).append(match)
-    return list(clusters.values())
+    return sorted(clusters.values(), key=_newest_first)
+
+
+def _newest_first(group: list[StoredMatch | MatchRef]) -> tuple[bool, float, int]:
+    dated = [m.published.timestamp() for m in group if m.published is not None]
+    return (not dated, -max(dated) if dated else 0.0, group[0].id)

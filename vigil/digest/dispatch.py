@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from vigil.digest.compose import Digest, Kind, build_digest
+from vigil.digest.compose import Digest, FeedProblem, Kind, build_digest
 from vigil.digest.render import DigestRenderer
 from vigil.recipients import Recipient
 from vigil.rules.model import RuleSet
@@ -85,11 +85,13 @@ class Dispatcher:
         now: datetime,
         *,
         kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST),
+        feed_problems: Sequence[FeedProblem] = (),
     ) -> list[Composed]:
-        """Each recipient's due messages of ``kinds`` (DIGEST includes heartbeats)."""
+        """Each recipient's due messages of ``kinds`` (DIGEST includes heartbeats); every
+        message names the ``feed_problems`` (feeds not being read) near its top."""
         composed: list[Composed] = []
         for recipient in recipients:
-            composed += self.compose_for(recipient, now, kinds=kinds)
+            composed += self.compose_for(recipient, now, kinds=kinds, feed_problems=feed_problems)
         return composed
 
     def compose_for(
@@ -98,16 +100,18 @@ class Dispatcher:
         now: datetime,
         *,
         kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST),
+        feed_problems: Sequence[FeedProblem] = (),
     ) -> list[Composed]:
         window = self.window(recipient, now)
+        problems = tuple(feed_problems)
         out: list[Composed] = []
         if window.alerts and Kind.ALERT in kinds:
-            out += self._enqueue(window, Kind.ALERT, window.alerts, now)
+            out += self._enqueue(window, Kind.ALERT, window.alerts, now, problems=problems)
         if Kind.DIGEST not in kinds:
             return out
         cadence = recipient.cadence
         if cadence.every is Every.RUN and window.rest:
-            out += self._enqueue(window, Kind.DIGEST, window.rest, now)
+            out += self._enqueue(window, Kind.DIGEST, window.rest, now, problems=problems)
         elif cadence.scheduled:
             slot = cadence.latest_slot(now, recipient.zone)
             if slot is None or slot < window.first_seen:
@@ -115,18 +119,26 @@ class Dispatcher:
             if self.store.slot_handled(recipient.id, slot):
                 return out
             if window.rest:
-                out += self._enqueue(window, Kind.DIGEST, window.rest, now, slot=slot)
+                out += self._enqueue(
+                    window, Kind.DIGEST, window.rest, now, slot=slot, problems=problems
+                )
             elif recipient.heartbeat:
-                out += self._enqueue(window, Kind.HEARTBEAT, [], now, slot=slot)
+                out += self._enqueue(window, Kind.HEARTBEAT, [], now, slot=slot, problems=problems)
             else:
                 self.store.mark_slot(recipient.id, slot)
         return out
 
     def preview(
-        self, recipient: Recipient, now: datetime, matches: Sequence[StoredMatch | MatchRef]
+        self,
+        recipient: Recipient,
+        now: datetime,
+        matches: Sequence[StoredMatch | MatchRef],
+        *,
+        kind: Kind | None = None,
+        feed_problems: Sequence[FeedProblem] = (),
     ) -> Digest:
         """What a message of ``matches`` for ``recipient`` looks like; nothing is stored."""
-        kind = Kind.DIGEST if matches else Kind.HEARTBEAT
+        kind = kind or (Kind.DIGEST if matches else Kind.HEARTBEAT)
         digest = build_digest(
             matches,
             self.ruleset,
@@ -135,6 +147,7 @@ class Dispatcher:
             recipient=recipient,
             since=self.store.last_sent(recipient.id),
             load_full=self.store.matches_by_id,
+            feed_problems=feed_problems,
         )
         assert digest is not None  # a heartbeat is never None
         return digest
@@ -147,6 +160,7 @@ class Dispatcher:
         now: datetime,
         *,
         slot: datetime | None = None,
+        problems: tuple[FeedProblem, ...] = (),
     ) -> list[Composed]:
         recipient = window.recipient
         digest = build_digest(
@@ -157,6 +171,7 @@ class Dispatcher:
             recipient=recipient,
             since=window.since,
             load_full=self.store.matches_by_id,
+            feed_problems=problems,
         )
         if digest is None:
             return []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from vigil.article import Article
@@ -47,7 +46,12 @@ def _split_title_line(line: str) -> tuple[str, str | None]:
 
 
 def read_article_folder(folder: Path, *, outlet: str | None = None) -> list[Article]:
-    """Every ``*.txt`` file of ``folder``, sorted by name; dated by the file's modification time."""
+    """Every ``*.txt`` file of ``folder``, sorted by name.
+
+    The format carries no date and no link: each article is dated when vigil first sees it
+    (flagged as such, not the file's modification time, which says nothing of the news) and
+    says which file it came from.
+    """
     if not folder.is_dir():
         raise SourceError(f"{folder}: not a folder of article files")
     articles = []
@@ -57,7 +61,6 @@ def read_article_folder(folder: Path, *, outlet: str | None = None) -> list[Arti
         except UnicodeDecodeError as exc:
             raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         article = parse_article_text(text, outlet=outlet or folder.name, name=str(path))
-        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        # The format carries no date: the file's time stands in, flagged as such.
-        articles.append(replace(article, published=modified, date_missing=True))
+        metadata = {**article.metadata, "origin": f"article file {path.name}"}
+        articles.append(replace(article, published=None, date_missing=True, metadata=metadata))
     return articles

@@ -45,6 +45,7 @@ class StoredMatch(Match):
     cluster_id: int | None = None
     item_tags: tuple[str, ...] = ()
     matched_at: datetime | None = None
+    origin: str | None = None  # where an item without a link came from
 
 
 class MatchRef(NamedTuple):
@@ -686,6 +687,28 @@ class Store:
                 conn.execute(update(feeds).where(feeds.c.name == spec.name).values(**values))
         return retry_at
 
+    def feeds_not_read(self, names: Sequence[str]) -> list[Any]:
+        """The feeds of ``names`` whose last fetch failed, or that are disabled: each row with
+        its name, last success, failures in a row, last error and whether it is disabled."""
+        if not names:
+            return []
+        query = (
+            select(
+                feeds.c.name,
+                feeds.c.last_success,
+                feeds.c.consecutive_failures,
+                feeds.c.last_error,
+                feeds.c.disabled,
+            )
+            .where(
+                feeds.c.name.in_(list(names)),
+                (feeds.c.consecutive_failures > 0) | feeds.c.disabled,
+            )
+            .order_by(feeds.c.name)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
     def feed_health(self) -> list[Any]:
         """Every feed's row, worst first: for `vigil feeds`."""
         query = select(feeds).order_by(
@@ -779,10 +802,12 @@ def _item_row(article: Article, seen: datetime) -> dict[str, Any]:
         "body": article.body,
         "link": article.link,
         "author": article.author,
-        "published": article.published,
+        # An undated article is dated when vigil first saw it, and flagged so.
+        "published": article.published or (seen if article.date_missing else None),
         "date_missing": article.date_missing,
         "tags": list(article.tags),
         "first_seen": seen,
+        "origin": article.metadata.get("origin"),
     }
 
 
@@ -821,6 +846,7 @@ def _stored_match(row: Any) -> StoredMatch:
         cluster_id=row["cluster_id"],
         item_tags=tuple(row["tags"] or ()),
         matched_at=row["matched_at"],
+        origin=row["origin"],
     )
 
 
@@ -856,6 +882,7 @@ def _match_query() -> Any:
             items.c.date_missing,
             items.c.cluster_id,
             items.c.tags,
+            items.c.origin,
         )
         .join(items, items.c.id == matches.c.item_id)
         .order_by(items.c.published, matches.c.id)

@@ -63,6 +63,8 @@ items = Table(
     # The story cluster: the id of its first item. Same wire story, other outlets: same cluster.
     Column("cluster_id", Integer),
     Column("signature", LargeBinary),  # MinHash of the text, to cluster later arrivals
+    # Where an item without a link came from, for the reader: "article file seed.txt".
+    Column("origin", Text),
 )
 Index("ix_items_first_seen", items.c.first_seen)
 
