@@ -125,7 +125,14 @@ def ingest_sources(
 
 
 def compose_and_deliver(run: Monitor, summary: RunSummary, kinds: Sequence[Kind]) -> None:
-    summary.composed = compose_messages(run, list(kinds))
+    """Compose, then deliver whatever happened: what earlier runs composed still goes out."""
+    composing = compose_messages(run, list(kinds), return_state=True)
+    composed = composing.result(raise_on_failure=False)
+    if isinstance(composed, list):
+        summary.composed = composed
+    else:
+        summary.compose_failures.append(f"every reader: {type(composed).__name__}: {composed}")
+    summary.compose_failures += run.compose_failures
     state = deliver_outbox(run, return_state=True)
     summary.delivery = _delivery_report(run, state.result(raise_on_failure=False))
     summary.outbox = run.store.message_counts()

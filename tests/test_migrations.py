@@ -69,3 +69,33 @@ def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) ->
     assert "ix_matches_matched_at" in indexes
     assert "origin" in {column["name"] for column in inspect(reopened.engine).get_columns("items")}
     reopened.close()
+
+
+def test_stored_identities_are_scoped_to_their_feed_on_upgrade(database_url: str) -> None:
+    """Items stored before 0003 keep being recognised: nothing is ingested or sent twice."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from vigil.article import Article
+    from vigil.store.migrate import _config
+
+    store = Store(database_url)
+    with store.engine.begin() as conn:
+        config = _config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+        config.attributes.pop("connection")
+        conn.execute(
+            text(
+                "INSERT INTO items (canonical_id, outlet, title, body, date_missing, tags, "
+                "first_seen) VALUES ('link:https://e.org/a', 'Daily Sabah', 'A', 'a', false, "
+                "'[]', '2026-11-30 10:00:00')"
+            )
+        )
+    store.close()
+    upgraded = Store(database_url)
+    seen = Article(title="A", body="a", outlet="Daily Sabah", link="https://e.org/a")
+    assert seen.canonical_id == "feed:Daily Sabah|link:https://e.org/a"
+    assert upgraded.known([seen.canonical_id]) == {seen.canonical_id}
+    assert upgraded.ingest([seen], lambda found: [[] for _ in found]) == []
+    upgraded.close()

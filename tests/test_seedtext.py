@@ -29,7 +29,7 @@ def test_body_is_normalised_and_id_is_stable_across_reads() -> None:
     assert first.body == "Erdoğan spoke."
     assert first.metadata == {"reporter_code": "7"}
     assert first.canonical_id == parse_article_text(text, outlet="x").canonical_id
-    assert first.canonical_id.startswith("sha256:")
+    assert first.canonical_id.startswith("feed:x|sha256:")  # scoped to its outlet
 
 
 def test_title_may_contain_slashes_author_follows_the_last_one() -> None:

@@ -38,7 +38,14 @@ class Article:
 
     @property
     def canonical_id(self) -> str:
-        """Stable across runs: GUID, else the cleaned link, else a hash of the content."""
+        """Stable across runs, and the feed's own: GUID, else the cleaned link, else a hash of
+        the content, scoped to the outlet (the feed's name). A feed that gives another outlet's
+        article URL as its GUID cannot make that article "seen"; copies of one story across
+        outlets are separate items that the clusterer folds into one story."""
+        return f"feed:{self.outlet}|{self._id_within_feed}"
+
+    @property
+    def _id_within_feed(self) -> str:
         if self.guid and self.guid.strip():
             guid = self.guid.strip()
             if guid.startswith(("http://", "https://")):

@@ -70,6 +70,9 @@ class Clusterer:
         self._indexed: Counter[int] = Counter()  # members of each cluster in the index
         # Feeds are ingested by concurrent tasks; the index is not thread-safe.
         self._lock = threading.Lock()
+        # Held by a store while it assigns a batch's clusters and writes them: concurrent
+        # batches then see each other's stories, and one story gets one cluster.
+        self.assigning = threading.Lock()
         for item_id, cluster_id, data in recent:
             self.add(item_id, cluster_id, from_bytes(data))
 

@@ -24,7 +24,7 @@ from vigil.digest.compose import FeedProblem
 from vigil.errors import ConfigError, SourceError, VigilError
 from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
-from vigil.rules import Matcher, RuleSet, load_ruleset
+from vigil.rules import Match, Matcher, RuleSet, load_ruleset
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
 from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
@@ -40,6 +40,7 @@ class SourceOutcome:
     name: str
     articles: int = 0
     new_items: int = 0
+    changed_items: int = 0  # stored before under the same id, with new text now
     error: str | None = None
     warning: str | None = None
     # read | unchanged (304) | failed | waiting (backing off) | disabled (410 Gone)
@@ -59,6 +60,7 @@ class RunSummary:
     outbox: dict[str, int] = field(default_factory=dict)  # messages by status, after the run
     skipped: str | None = None  # why this run did nothing (another run holds the lock)
     ingested: bool = False  # this run read sources (the digests and alerts runs do not)
+    compose_failures: list[str] = field(default_factory=list)  # readers left waiting
 
     @property
     def new_items(self) -> int:
@@ -70,8 +72,12 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        """False when any source failed or any message could not be delivered."""
-        return not self.failed_sources and (self.delivery is None or self.delivery.ok)
+        """False when any source failed or any message could not be composed or delivered."""
+        return (
+            not self.failed_sources
+            and not self.compose_failures
+            and (self.delivery is None or self.delivery.ok)
+        )
 
     def lines(self) -> list[str]:
         """The run summary as log lines, for people and for grep."""
@@ -80,7 +86,8 @@ class RunSummary:
         lines = self._ingest_lines() if self.ingested else []
         for message in self.composed:
             lines.append(f"{message.kind} for {message.recipient}: {message.subject}")
-        if not self.composed:
+        lines.extend(f"composing FAILED for {line}" for line in self.compose_failures)
+        if not self.composed and not self.compose_failures:
             lines.append("digest: nothing new to send")
         if self.delivery:
             for subject in self.delivery.sent:
@@ -103,7 +110,8 @@ class RunSummary:
                 lines.append(f"  FAILED {source.name}: {source.error}")
             elif source.warning:
                 lines.append(f"  {source.status} {source.name}: {source.warning}")
-        lines.append(f"new items: {self.new_items}")
+        changed = sum(source.changed_items for source in self.sources)
+        lines.append(f"new items: {self.new_items}" + (f" ({changed} changed)" if changed else ""))
         if self.matches_per_rule:
             per_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(self.matches_per_rule.items()))
             lines.append(f"new matches: {sum(self.matches_per_rule.values())} ({per_rule})")
@@ -208,6 +216,7 @@ class Monitor:
         )
         self._transport: Transport | None = None
         self.held_locks: list[RunLock] = []
+        self.compose_failures: list[str] = []  # readers whose messages could not be composed
         self._ingest_gate = threading.Semaphore(INGESTS_AT_ONCE)
         self._clusterer: Clusterer | None = None
         self._clusterer_lock = threading.Lock()  # feed batches run in concurrent tasks
@@ -339,9 +348,13 @@ class Monitor:
         """Store new articles and their matches; already-seen articles are skipped entirely."""
         if not articles:
             return SourceOutcome(name), Counter()
-        new = self.store.ingest(articles, self.matcher.match_many, self.clusterer)
-        per_rule = Counter(match.rule_id for _, _, found in new for match in found)
-        return SourceOutcome(name, articles=len(articles), new_items=len(new)), per_rule
+        changed: list[tuple[int, Article, Sequence[Match]]] = []
+        new = self.store.ingest(articles, self.matcher.match_many, self.clusterer, changed=changed)
+        per_rule = Counter(match.rule_id for _, _, found in [*new, *changed] for match in found)
+        outcome = SourceOutcome(
+            name, articles=len(articles), new_items=len(new), changed_items=len(changed)
+        )
+        return outcome, per_rule
 
     def compose(
         self, now: datetime | None = None, *, kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST)
@@ -350,11 +363,25 @@ class Monitor:
         and with digests the operator's health message when it is due."""
         now = now or self.clock()
         composed = self.dispatcher.compose(
-            self.recipients, now, kinds=kinds, feed_problems=self.feed_problems()
+            self.recipients,
+            now,
+            kinds=kinds,
+            feed_problems=self.feed_problems(),
+            on_error=self._compose_failed,
         )
         if Kind.DIGEST in kinds:
-            composed += compose_health(self.store, self.ruleset, self.renderer, self.settings, now)
+            try:
+                composed += compose_health(
+                    self.store, self.ruleset, self.renderer, self.settings, now
+                )
+            except Exception as exc:
+                self._compose_failed("the operator's health message", exc)
         return composed
+
+    def _compose_failed(self, recipient: str, exc: Exception) -> None:
+        """One reader's message could not be composed: said in the summary, the rest go on,
+        and what was waiting for them stays waiting."""
+        self.compose_failures.append(f"{recipient}: {type(exc).__name__}: {exc}")
 
     def feed_problems(self) -> list[FeedProblem]:
         """The feeds of the feeds file that are not being read (failing or disabled)."""
@@ -393,6 +420,7 @@ class Monitor:
             summary.sources += outcomes
             summary.matches_per_rule.update(per_rule)
             summary.composed = self.compose()
+            summary.compose_failures = list(self.compose_failures)
             summary.delivery = self.deliver()
             summary.outbox = self.store.message_counts()
         return summary

@@ -7,7 +7,7 @@ scheduled slot produces at most one message, however many runs overlap.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,12 +86,24 @@ class Dispatcher:
         *,
         kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST),
         feed_problems: Sequence[FeedProblem] = (),
+        on_error: Callable[[str, Exception], None] | None = None,
     ) -> list[Composed]:
         """Each recipient's due messages of ``kinds`` (DIGEST includes heartbeats); every
-        message names the ``feed_problems`` (feeds not being read) near its top."""
+        message names the ``feed_problems`` (feeds not being read) near its top.
+
+        One recipient's failure (a bad item, a template error) never stops the others: it is
+        passed to ``on_error`` (raised when there is none) and their matches stay waiting.
+        """
         composed: list[Composed] = []
         for recipient in recipients:
-            composed += self.compose_for(recipient, now, kinds=kinds, feed_problems=feed_problems)
+            try:
+                composed += self.compose_for(
+                    recipient, now, kinds=kinds, feed_problems=feed_problems
+                )
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(recipient.id, exc)
         return composed
 
     def compose_for(

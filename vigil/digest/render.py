@@ -121,6 +121,9 @@ def format_when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """A date in the reader's time zone, with the zone's abbreviation or offset."""
     if value is None:
         return "date unknown"
-    local = value.astimezone(zone or ZoneInfo("UTC"))
+    try:
+        local = value.astimezone(zone or ZoneInfo("UTC"))
+    except (OverflowError, ValueError):  # a stored date at the edge of time (year 1)
+        local = value
     label = local.tzname() or local.strftime("%z")
     return f"{local:%d %b %Y %H:%M} {label}"

@@ -17,7 +17,13 @@ from xml.parsers import expat
 
 import fastfeedparser
 
+from vigil.sources.dates import raw_is_plausible
+
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([^"']+)["']""", re.I)
+_RAW_DATES = re.compile(
+    rb"<(?:[\w.-]+:)?(?:pubDate|published|updated|date|created|issued|modified)\b[^>]*>([^<]*)<",
+    re.I,
+)
 
 
 def eligible(data: bytes) -> bool:
@@ -32,6 +38,11 @@ def eligible(data: bytes) -> bool:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    # fastfeedparser rewrites dates without their text (it reads "-0001" as 2001): a feed with
+    # any date that is not plainly believable goes to feedparser, where the text is checked.
+    for raw in _RAW_DATES.findall(data):
+        if not raw_is_plausible(raw.decode("utf-8", "replace")):
+            return False
     # The fast parser recovers from broken XML silently (dropping text); feedparser says so.
     try:
         expat.ParserCreate().Parse(data, True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vigil import __version__
 from vigil.article import Article
 from vigil.errors import FileFormatError, SourceError
+from vigil.sources.dates import believable
 from vigil.sources.fastpath import fast_entries
 from vigil.sources.xmlguard import refuse_entity_declarations
 from vigil.text import html_to_text
@@ -165,14 +166,8 @@ def _parse(data: bytes, spec: FeedSpec, seen_at: datetime, fast: bool) -> FeedRe
     return FeedResult(spec, [a for a in articles if a.title or a.body], warning)
 
 
-# A date further ahead than this is a feed's mistake (or a time zone's), not news from tomorrow.
-FUTURE_TOLERANCE = timedelta(hours=26)
-
-
 def _article_from_entry(entry: Any, spec: FeedSpec, seen_at: datetime) -> Article:
-    published = _entry_date(entry)
-    if published is not None and published > seen_at + FUTURE_TOLERANCE:
-        published = None  # dated when first seen instead, and flagged
+    published = _entry_date(entry, seen_at)  # None: dated when first seen instead, and flagged
     return Article(
         title=html_to_text(entry.get("title") or ""),
         body=_entry_body(entry),
@@ -198,11 +193,17 @@ def _entry_body(entry: Any) -> str:
     return html_to_text(html or entry.get("summary") or "")
 
 
-def _entry_date(entry: Any) -> datetime | None:
-    if isinstance(entry.get("published"), datetime):  # from the fast path
-        return entry["published"]
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+def _entry_date(entry: Any, seen_at: datetime) -> datetime | None:
+    if isinstance(entry.get("published"), datetime):  # from the fast path, checked there
+        return believable(entry["published"], None, seen_at)
+    for key in ("published", "updated", "created"):
+        value = entry.get(f"{key}_parsed")
+        if not value:
+            continue
+        try:
+            moment = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+        except (ValueError, OverflowError, OSError):  # year 0, or beyond what datetime holds
+            return None
+        raw = entry.get(key)
+        return believable(moment, raw if isinstance(raw, str) else None, seen_at)
     return None

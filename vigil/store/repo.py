@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,45 +95,137 @@ class Store:
         articles: Iterable[Article],
         match_many: Callable[[list[Article]], Sequence[Sequence[Match]]],
         clusterer: Clusterer | None = None,
+        *,
+        changed: list[tuple[int, Article, Sequence[Match]]] | None = None,
     ) -> list[tuple[int, Article, Sequence[Match]]]:
-        """Store articles not seen before together with their matches, in one transaction.
+        """Store articles not seen before together with their matches; returns the new ones.
 
-        Returns only the new articles. ``match_many`` matches a list of articles at once (the
-        matcher scans them in batches). An article and its matches are stored together or not
-        at all, so a crash or a retry never leaves a seen-but-unmatched item behind; an article
-        a concurrent run inserted first is skipped (the database's unique key decides).
+        Matching runs before the transaction, so no write lock is held while rules are
+        evaluated (a slow article cannot make a concurrent run fail on a locked store); the
+        items and their matches are then written in one transaction, together or not at all.
+        An article a concurrent run inserted first is skipped (the unique key decides).
+
+        An article already stored whose text has changed (the same id, a different title or
+        body: within this batch or since an earlier run) is updated, matched again, and its
+        matches it did not have are added; those items go to ``changed``, each with only its
+        new matches. Nothing is dropped without a word.
         """
+        versions: dict[str, list[Article]] = {}
+        for article in articles:
+            kept = versions.setdefault(article.canonical_id, [])
+            if not kept or content_hash(kept[-1]) != content_hash(article):
+                kept.append(article)
+        if not versions:
+            return []
+        stored = self._stored_hashes(list(versions))
+        to_match: list[Article] = []
+        plan: list[tuple[str, list[Article], bool]] = []  # (id, versions to match, is new)
+        for canonical_id, found_versions in versions.items():
+            if canonical_id not in stored:
+                plan.append((canonical_id, found_versions, True))
+                to_match += found_versions
+                continue
+            known_hash = stored[canonical_id][1]
+            fresh = [v for v in found_versions if known_hash and content_hash(v) != known_hash]
+            if fresh:
+                plan.append((canonical_id, fresh, False))
+                to_match += fresh
+            elif known_hash is None:  # stored before hashes were kept: remember it now
+                plan.append((canonical_id, found_versions[-1:], False))
+        found = iter(match_many(to_match) if to_match else [])
+        matched: dict[str, dict[str, Match]] = {}
+        for canonical_id, found_versions, is_new in plan:
+            if not is_new and stored[canonical_id][1] is None:
+                continue
+            by_rule = matched.setdefault(canonical_id, {})
+            for _ in found_versions:
+                for match in next(found):
+                    by_rule.setdefault(match.rule_id, match)  # the first version's evidence
+        signatures = (
+            {cid: signature(vs[-1]) for cid, vs, is_new in plan if is_new} if clusterer else {}
+        )
         now = self.clock()
-        with self.engine.begin() as conn:
+        # Concurrent batches of one run assign clusters one after the other, so a story read
+        # by two of them at once lands in one cluster.
+        gate = clusterer.assigning if clusterer is not None else contextlib.nullcontext()
+        with gate, self.engine.begin() as conn:
             insert_item = _insert_ignoring_conflicts(conn.dialect.name, items).returning(items.c.id)
-            new: list[tuple[int, Article]] = []
-            for article in articles:
+            insert_match = _insert_ignoring_conflicts(conn.dialect.name, matches)
+            new: list[tuple[int, Article, Sequence[Match]]] = []
+            for canonical_id, found_versions, is_new in plan:
+                article = found_versions[-1]
+                rules_found = list(matched.get(canonical_id, {}).values())
+                if not is_new:
+                    item_id = stored[canonical_id][0]
+                    added = self._update_item(
+                        conn, insert_match, item_id, article, rules_found, now
+                    )
+                    if added is not None and changed is not None:
+                        changed.append((item_id, article, added))
+                    continue
                 row = _item_row(article, now)
-                minhash = None
-                if clusterer is not None:
-                    minhash = signature(article)
+                minhash = signatures.get(canonical_id)
+                if minhash is not None and clusterer is not None:
                     row["signature"] = to_bytes(minhash)
                     row["cluster_id"] = clusterer.cluster_of(minhash)
                 item_id = conn.execute(insert_item, row).scalar_one_or_none()
                 if item_id is None:
                     continue
-                new.append((item_id, article))
                 if minhash is not None and clusterer is not None:
-                    cluster_id = row["cluster_id"] or item_id
                     if row["cluster_id"] is None:
                         conn.execute(
                             update(items).where(items.c.id == item_id).values(cluster_id=item_id)
                         )
-                    clusterer.add(item_id, cluster_id, minhash)
-            found = match_many([article for _, article in new]) if new else []
-            rows = [
-                _match_row(item_id, match, now)
-                for (item_id, _), item_matches in zip(new, found, strict=True)
-                for match in item_matches
-            ]
-            if rows:
-                conn.execute(matches.insert(), rows)
-        return [(item_id, article, m) for (item_id, article), m in zip(new, found, strict=True)]
+                    clusterer.add(item_id, row["cluster_id"] or item_id, minhash)
+                if rules_found:
+                    conn.execute(insert_match, [_match_row(item_id, m, now) for m in rules_found])
+                new.append((item_id, article, rules_found))
+        return new
+
+    def _stored_hashes(self, canonical_ids: list[str]) -> dict[str, tuple[int, str | None]]:
+        """(item id, content hash) of the stored items among ``canonical_ids``."""
+        found: dict[str, tuple[int, str | None]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(canonical_ids), 500):
+                chunk = canonical_ids[start : start + 500]
+                query = select(items.c.canonical_id, items.c.id, items.c.content_hash).where(
+                    items.c.canonical_id.in_(chunk)
+                )
+                for row in conn.execute(query):
+                    found[row.canonical_id] = (row.id, row.content_hash)
+        return found
+
+    @staticmethod
+    def _update_item(
+        conn: Any,
+        insert_match: Any,
+        item_id: int,
+        article: Article,
+        found: list[Match],
+        now: datetime,
+    ) -> list[Match] | None:
+        """Record a stored item's new text; add the matches it did not have. None when the
+        item only gained its content hash (stored before hashes were kept)."""
+        previous = conn.execute(select(items.c.content_hash).where(items.c.id == item_id)).scalar()
+        conn.execute(
+            update(items)
+            .where(items.c.id == item_id)
+            .values(
+                title=article.title,
+                body=article.body,
+                link=article.link,
+                content_hash=content_hash(article),
+            )
+        )
+        if previous is None:
+            return None
+        had = set(
+            conn.execute(select(matches.c.rule_id).where(matches.c.item_id == item_id)).scalars()
+        )
+        added = [match for match in found if match.rule_id not in had]
+        if added:
+            conn.execute(insert_match, [_match_row(item_id, m, now) for m in added])
+        return added
 
     # -- the analyst's workbench ----------------------------------------------------------
 
@@ -785,6 +879,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def content_hash(article: Article) -> str:
+    """What an item says: the same id with another hash is a changed item."""
+    return hashlib.sha256(f"{article.title}\n{article.body}".encode()).hexdigest()[:32]
+
+
 def _insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING, values bound at execution: one compiled statement."""
     if dialect == "sqlite":
@@ -808,6 +907,7 @@ def _item_row(article: Article, seen: datetime) -> dict[str, Any]:
         "tags": list(article.tags),
         "first_seen": seen,
         "origin": article.metadata.get("origin"),
+        "content_hash": content_hash(article),
     }
 
 

@@ -65,6 +65,8 @@ items = Table(
     Column("signature", LargeBinary),  # MinHash of the text, to cluster later arrivals
     # Where an item without a link came from, for the reader: "article file seed.txt".
     Column("origin", Text),
+    # sha256 of title and body: the same id with another hash is a changed item.
+    Column("content_hash", String(64)),
 )
 Index("ix_items_first_seen", items.c.first_seen)
 

@@ -1,0 +1,215 @@
+"""Hostile input, round two: one feed item must never stop the mail, hide another outlet's
+article, or hang a run. Each test reproduces an attack that worked before its fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from vigil.monitor import Monitor
+from vigil.settings import Settings
+from vigil.sources import parse_feed
+from vigil.sources.feeds import FeedSpec
+
+from .conftest import FeedServer, changed, maildir_messages, write_feeds_file, write_recipients
+
+SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
+
+
+def _rss(*items: str, title: str = "Hostile") -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}'
+        f"</title>{''.join(items)}</channel></rss>"
+    )
+
+
+def _item(
+    title: str, link: str, *, guid: str | None = None, extra: str = "", body: str = ""
+) -> str:
+    guid_tag = f"<guid>{guid}</guid>" if guid else ""
+    return (
+        f"<item><title>{title}</title><link>{link}</link>{guid_tag}{extra}"
+        f"<description>{body or title}</description></item>"
+    )
+
+
+def _atom(updated: str, *, base: bool) -> bytes:
+    entries = "".join(
+        f"<entry><title>Turkey offers to mediate, {n}</title>"
+        f'<link href="https://atom.example/{n}"/><id>urn:atom:{n}</id>'
+        f"<updated>{updated if n == 0 else '2026-11-30T10:00:00Z'}</updated>"
+        "<summary>Ankara offered to mediate between Russia and Ukraine.</summary></entry>"
+        for n in range(11)
+    )
+    xml_base = ' xml:base="https://atom.example/"' if base else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        f"{xml_base}><title>Atom</title>{entries}</feed>"
+    ).encode()
+
+
+# -- 1. dates outside a sane window ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "-0001-01-01T00:00:00Z",
+        "1899-12-31T23:59:59Z",
+        "9999-12-31T23:59:59Z",
+    ],
+)
+@pytest.mark.parametrize("base", [False, True], ids=["fast path", "feedparser path"])
+def test_a_date_outside_a_sane_window_is_missing_on_both_parser_paths(raw: str, base: bool) -> None:
+    articles = parse_feed(_atom(raw, base=base), SPEC).articles
+    assert len(articles) == 11  # the bad date drops nothing
+    first, *rest = articles
+    assert first.date_missing and first.published is not None and first.published.year >= 2026
+    assert all(not a.date_missing and a.published.year == 2026 for a in rest)
+
+
+@pytest.mark.parametrize("raw", ["Mon, 01 Jan 0001 00:00:00 GMT", "Mon, 01 Jan -0001 00:00:00 GMT"])
+def test_rss_dates_before_news_existed_are_missing_alike(raw: str) -> None:
+    data = _rss(
+        _item("Turkey offers to mediate", "https://e.org/1", extra=f"<pubDate>{raw}</pubDate>")
+    )
+    fast = parse_feed(data.encode(), SPEC).articles
+    slow = parse_feed(data.encode(), SPEC, fast=False).articles
+    assert [a.date_missing for a in fast] == [a.date_missing for a in slow] == [True]
+
+
+def test_an_item_dated_year_one_stops_no_mail(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    (feed_server.root / "year1.xml").write_text(
+        _rss(
+            _item(
+                "Erdogan offers to mediate between Russia and Ukraine",
+                "https://year1.example/1",
+                extra="<pubDate>Mon, 01 Jan 0001 00:00:00 GMT</pubDate>",
+            )
+        ),
+        encoding="utf-8",
+    )
+    feeds = write_feeds_file(tmp_path / "feeds.yaml", [("Year one", feed_server.url("year1.xml"))])
+    recipients = write_recipients(
+        tmp_path / "recipients.yaml",
+        "recipients:\n"
+        "  - {id: utc, email: utc@example.org, alerts: [], digest: every run}\n"
+        "  - {id: ny, email: ny@example.org, timezone: America/New_York, alerts: [],"
+        " digest: every run}\n",
+    )
+    monitor = Monitor(changed(settings, feeds=feeds, articles="", recipients=recipients))
+    summary = monitor.run()
+    assert summary.ok, summary.lines()
+    delivered = {m["X-Vigil-Recipient"] for m in maildir_messages(settings.outbox)}
+    assert delivered == {"utc", "ny"}
+    assert monitor.run().ok  # and the next run too
+
+
+def test_one_recipient_failing_to_compose_stops_no_one_else(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A template that breaks for one reader only: the other's message still goes out, the
+    # failure is named, and the broken reader's matches stay waiting for a fixed template.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "digest.txt.j2").write_text(
+        "{% if digest.recipient.id == 'ny' %}{{ 1 // 0 }}{% endif %}{{ digest.subject }}\n",
+        encoding="utf-8",
+    )
+    recipients = write_recipients(
+        tmp_path / "recipients.yaml",
+        "recipients:\n"
+        "  - {id: utc, email: utc@example.org, alerts: [], digest: every run}\n"
+        "  - {id: ny, email: ny@example.org, timezone: America/New_York, alerts: [],"
+        " digest: every run}\n",
+    )
+    broken = changed(settings, templates=templates, recipients=recipients)
+    summary = Monitor(broken).run()
+    assert not summary.ok
+    assert any("composing FAILED for ny: ZeroDivisionError" in line for line in summary.lines())
+    assert {m["X-Vigil-Recipient"] for m in maildir_messages(settings.outbox)} == {"utc"}
+    fixed = Monitor(changed(settings, recipients=recipients)).run()
+    assert fixed.ok and [m.recipient for m in fixed.composed] == ["ny"]
+
+
+def _rewrite(path: Path, text: str, generation: int) -> None:
+    """New feed text with a later modification time (the test server answers 304 otherwise)."""
+    import os
+
+    path.write_text(text, encoding="utf-8")
+    later = path.stat().st_mtime + 10 * generation
+    os.utime(path, (later, later))
+
+
+# -- 2. one feed hiding another outlet's article ------------------------------------------
+
+
+def test_a_feed_cannot_hide_another_outlets_article_with_its_guid(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    real = "https://www.dailysabah.example/politics/erdogan-offers-mediation"
+    (feed_server.root / "decoy.xml").write_text(
+        _rss(_item("Weather", "https://decoy.example/weather", guid=real, body="Sunny.")),
+        encoding="utf-8",
+    )
+    (feed_server.root / "sabah.xml").write_text(
+        _rss(
+            _item(
+                "Erdogan offers to mediate between Russia and Ukraine",
+                real,
+                guid=real,
+                body="President Erdogan offered Turkey's mediation between Moscow and Kyiv.",
+            )
+        ),
+        encoding="utf-8",
+    )
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [("Decoy", feed_server.url("decoy.xml")), ("Daily Sabah", feed_server.url("sabah.xml"))],
+    )
+    summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+    by_name = {source.name: source for source in summary.sources}
+    assert by_name["Daily Sabah"].new_items == 1
+    assert summary.matches_per_rule["turkish-mediation"] == 1
+    (digest,) = maildir_messages(settings.outbox)
+    assert "Erdogan offers to mediate" in digest.get_body(("plain",)).get_content()
+
+
+def test_the_same_guid_with_new_text_is_recorded_and_matched(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed = feed_server.root / "changing.xml"
+    first = _item("Weather in Ankara", "https://e.example/1", guid="story-1", body="Sunny.")
+    update = _item(
+        "Erdogan offers to mediate between Russia and Ukraine",
+        "https://e.example/1",
+        guid="story-1",
+        body="Turkey offered to mediate between Moscow and Kyiv.",
+    )
+    # Within one feed, two items with one GUID and different text: the second is not dropped.
+    feed.write_text(_rss(first, update), encoding="utf-8")
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml", [("Changing", feed_server.url("changing.xml"))]
+    )
+    monitor = Monitor(changed(settings, feeds=feeds, articles=""))
+    summary = monitor.run()
+    assert summary.new_items == 1 and summary.matches_per_rule["turkish-mediation"] == 1
+    # Across runs: the item is stored as "Weather", later rewritten to say something that
+    # matches. The change is recorded (new text stored), matched, and delivered.
+    _rewrite(feed, _rss(_item("Weather in Kyiv", "https://e.example/2", guid="story-2")), 1)
+    assert monitor.run().matches_per_rule == {}
+    _rewrite(feed, _rss(update.replace("story-1", "story-2").replace("/1<", "/2<")), 2)
+    again = monitor.run()
+    assert again.new_items == 0
+    assert any("(1 changed)" in line for line in again.lines())
+    assert again.matches_per_rule["turkish-mediation"] == 1
+    assert len(again.composed) == 1
+    everything = monitor.store.item_ids_since(datetime(2000, 1, 1, tzinfo=UTC))
+    stored = {a.title for _, a in monitor.store.articles(everything)}
+    assert "Weather in Kyiv" not in stored
