@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from vigil.monitor import Monitor
 from vigil.settings import Settings
@@ -213,3 +216,126 @@ def test_the_same_guid_with_new_text_is_recorded_and_matched(
     everything = monitor.store.item_ids_since(datetime(2000, 1, 1, tzinfo=UTC))
     stored = {a.title for _, a in monitor.store.articles(everything)}
     assert "Weather in Kyiv" not in stored
+
+
+# -- 4. NEAR in linear time, and a matching budget ------------------------------------------
+
+
+def _near_by_pairs(doc, left, right, distance):
+    """The reference: every pair compared (what NEAR did before; quadratic)."""
+    found = []
+    for a in left:
+        for b in right:
+            if a == b:
+                continue
+            first, second = (a, b) if a[0] <= b[0] else (b, a)
+            if doc.word_index(second[0]) - doc.last_word_index(first[1]) <= distance:
+                found += [a, b]
+    return sorted(set(found)) or None
+
+
+@given(
+    words=st.lists(st.sampled_from(["Minsk", "deal", "Donbas", "talks", "x"]), min_size=1,
+                   max_size=60),
+    distance=st.integers(min_value=0, max_value=6),
+)  # fmt: skip
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_near_gives_what_comparing_every_pair_gave(words: list[str], distance: int) -> None:
+    from vigil.article import Article
+    from vigil.rules.document import Document
+    from vigil.rules.matcher import _near
+
+    text = " ".join(words)
+    doc = Document(Article(title="", body=text, outlet="x"))
+    spans = {w: [] for w in set(words)}
+    offset = len(doc.text) - len(text)
+    for word_start, word in zip(_starts(text), words, strict=True):
+        spans[word].append((offset + word_start, offset + word_start + len(word)))
+    for left_word in ("Minsk", "deal"):
+        for right_word in ("Donbas", "Minsk", "deal"):
+            left, right = spans.get(left_word, []), spans.get(right_word, [])
+            both = left + right[: len(right) // 2]  # spans on both sides, overlapping ones too
+            assert _near(doc, left, right, distance) == _near_by_pairs(doc, left, right, distance)
+            assert _near(doc, both, right, distance) == _near_by_pairs(doc, both, right, distance)
+
+
+def _starts(text: str) -> list[int]:
+    import re
+
+    return [found.start() for found in re.finditer(r"\S+", text)]
+
+
+def test_a_body_built_to_make_near_quadratic_is_matched_whole(tmp_path: Path) -> None:
+    from vigil.article import Article
+    from vigil.rules import Matcher, load_ruleset
+
+    from .conftest import RULES
+
+    body = "Minsk deal Donbas " * 10_000  # 180 KB: about 90 s of pair comparisons before
+    found = Matcher(load_ruleset(RULES)).match(Article(title="Talks", body=body, outlet="x"))
+    assert "minsk-normandy" in {match.rule_id for match in found}
+
+
+def test_an_article_past_the_matching_budget_is_named_and_the_run_goes_on(
+    settings: Settings,
+) -> None:
+    from vigil.rules import Matcher, load_ruleset
+
+    monitor = Monitor(settings)
+    monitor.matcher = Matcher(load_ruleset(settings.rules), budget=0.0)
+    summary = monitor.run()
+    (folder,) = [source for source in summary.sources if source.name == "articles"]
+    assert folder.warning and "stopped after 0 s; not evaluated: " in folder.warning
+    assert "Why Putin rejected" in folder.warning
+    assert summary.new_items == 19  # every item stored, nothing lost
+
+
+# -- 3. one oversized item must not make a digest undeliverable ----------------------------
+
+
+def _smtp_settings(settings: Settings, server, **extra: object) -> Settings:
+    return changed(settings, smtp_host=server.host, smtp_port=server.port, smtp_tls="none", **extra)
+
+
+def test_a_five_megabyte_title_is_capped_and_the_digest_goes_out(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from .conftest import _running_smtp
+
+    huge = "Erdogan offers to mediate " + "between Russia and Ukraine " * 190_000  # ~5 MB
+    (feed_server.root / "huge.xml").write_text(
+        _rss(_item(huge, "https://huge.example/1", body="Turkey offered to mediate.")),
+        encoding="utf-8",
+    )
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [("Huge", feed_server.url("huge.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
+    )
+    with _running_smtp(data_size_limit=10 * 1024 * 1024) as server:  # a common server limit
+        summary = Monitor(_smtp_settings(settings, server, feeds=feeds, articles="")).run()
+        assert summary.ok, summary.lines()
+        (received,) = server.received
+    text = received.message.get_body(("plain",)).get_content()
+    assert "Erdogan offers to mediate between Russia" in text
+    assert len(received.message.as_bytes()) < 1_000_000
+    store = Monitor(changed(settings, feeds=feeds, articles="")).store
+    everything = store.articles(store.item_ids_since(datetime(2000, 1, 1, tzinfo=UTC)))
+    (title,) = [a.title for _, a in everything if a.outlet == "Huge"]
+    assert len(title) <= 500 and title.endswith("…")
+
+
+def test_a_message_the_server_refuses_for_good_gives_its_matches_to_the_next(
+    settings: Settings, smtp_server
+) -> None:
+    smtp_server.recorder.reject_once = "552 5.3.4 Message size exceeds fixed limit"
+    monitor = Monitor(_smtp_settings(settings, smtp_server))
+    first = monitor.run()
+    assert not first.ok and smtp_server.received == []
+    (failed,) = first.delivery.failed
+    assert "552" in failed and "go in the next message" in failed
+    # Nothing is lost: the next run composes a new message with the same matches.
+    second = monitor.run()
+    assert second.ok, second.lines()
+    (received,) = smtp_server.received
+    assert received.message["Subject"].startswith("vigil: 21 stories")
+    assert monitor.store.message_counts() == {"failed": 1, "sent": 1}

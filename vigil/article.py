@@ -15,6 +15,19 @@ TRACKING_PARAMS = frozenset(
 )
 
 
+MAX_TITLE_CHARS = 500  # a headline; longer is not a title
+MAX_BODY_CHARS = 200_000  # about 30,000 words, longer than any news article
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, cut at a word where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ", limit - 200)
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
     """An article as vigil sees it: text already normalised (NFC, plain spaces)."""
@@ -33,8 +46,12 @@ class Article:
     metadata: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "title", normalise_text(self.title).strip())
-        object.__setattr__(self, "body", normalise_text(self.body).strip())
+        # Capped here, where every source passes: a 5 MB title must not become a 57 MB store,
+        # 44 MB of Prefect state and a digest no mail server accepts.
+        title = normalise_text(self.title[: MAX_TITLE_CHARS * 2]).strip()
+        body = normalise_text(self.body[: MAX_BODY_CHARS * 2]).strip()
+        object.__setattr__(self, "title", _cut(title, MAX_TITLE_CHARS))
+        object.__setattr__(self, "body", _cut(body, MAX_BODY_CHARS))
 
     @property
     def canonical_id(self) -> str:

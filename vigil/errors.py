@@ -24,9 +24,19 @@ class FileFormatError(VigilError):
 class DeliveryError(VigilError):
     """A message could not be delivered; ``permanent`` says whether retrying can help."""
 
-    def __init__(self, message: str, *, permanent: bool = False, partial: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        partial: bool = False,
+        refused_message: bool = False,
+    ) -> None:
         self.permanent = permanent
         # The server accepted the message for some addresses: it must not be sent again,
         # or those readers would get it twice.
         self.partial = partial
+        # The server refused this message itself (its size or content, a 5xx after DATA), not
+        # its reader: the matches it carried go in the next message instead of being lost.
+        self.refused_message = refused_message
         super().__init__(message)

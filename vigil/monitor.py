@@ -338,7 +338,7 @@ class Monitor:
             if failed_pages:
                 warning = f"{failed_pages} article page(s) could not be fetched; summaries kept"
         outcome, per_rule = self.ingest(spec.name, articles)
-        outcome.warning = warning
+        outcome.warning = "; ".join(w for w in (warning, outcome.warning) if w) or None
         if fetched.moved_to:
             outcome.warning = f"moved permanently to {fetched.moved_to}; following it from now on"
         self.store.record_fetch(spec, fetched, items=len(parsed.articles))
@@ -349,10 +349,16 @@ class Monitor:
         if not articles:
             return SourceOutcome(name), Counter()
         changed: list[tuple[int, Article, Sequence[Match]]] = []
+        warned = len(self.matcher.warnings)
         new = self.store.ingest(articles, self.matcher.match_many, self.clusterer, changed=changed)
         per_rule = Counter(match.rule_id for _, _, found in [*new, *changed] for match in found)
         outcome = SourceOutcome(
-            name, articles=len(articles), new_items=len(new), changed_items=len(changed)
+            name,
+            articles=len(articles),
+            new_items=len(new),
+            changed_items=len(changed),
+            # Articles whose rules ran past the matching budget: named, never silent.
+            warning="; ".join(self.matcher.warnings[warned:]) or None,
         )
         return outcome, per_rule
 

@@ -58,7 +58,13 @@ def deliver_due(
         retry_at = store.mark_failed(message.id, str(error), permanent=error.permanent)
         # One line per message: who it was for, where it went, why it failed, what next.
         line = f"{message.kind} for {message.recipient} via {report.destination}: {error}"
-        if retry_at is None:
+        if retry_at is None and error.refused_message:
+            released = store.release_message(message.id)
+            report.failed.append(
+                f"{line}; not retried ({message.message_id}); its {released} match(es) go in "
+                "the next message"
+            )
+        elif retry_at is None:
             report.failed.append(f"{line}; not retried ({message.message_id})")
         else:
             report.retrying.append(f"{line}; next try {retry_at:%Y-%m-%d %H:%M} UTC")

@@ -113,7 +113,9 @@ def _classify(exc: BaseException, transport: SmtpTransport) -> DeliveryError:
         return DeliveryError(f"{where}: authentication failed ({exc.code})", permanent=False)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return DeliveryError(
-            f"{where}: server replied {exc.code} {exc.message}", permanent=exc.code >= 500
+            f"{where}: server replied {exc.code} {exc.message}",
+            permanent=exc.code >= 500,
+            refused_message=isinstance(exc, aiosmtplib.SMTPDataError) and exc.code >= 500,
         )
     if isinstance(exc, aiosmtplib.SMTPException | OSError | TimeoutError):
         return DeliveryError(f"{where}: {type(exc).__name__}: {exc}", permanent=False)

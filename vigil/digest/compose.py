@@ -23,6 +23,9 @@ _SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 MAX_SUBJECT = 180
 MAX_STORIES_PER_RULE = 25  # stories rendered per rule in one message
 MAX_STORIES = 250  # stories rendered in one message
+# Text rendered in one message, all stories together (it goes out twice, as text and HTML):
+# far below the 10 MB and more that mail servers accept; stories past it are counted.
+MAX_MESSAGE_CHARS = 1_000_000
 
 
 class Kind(StrEnum):
@@ -181,6 +184,7 @@ def build_digest(
     in_all: int = MAX_STORIES,
     load_full: Callable[[list[int]], Mapping[int, StoredMatch]] | None = None,
     feed_problems: Sequence[FeedProblem] = (),
+    max_chars: int = MAX_MESSAGE_CHARS,
 ) -> Digest | None:
     """A message of ``matches``, high-severity rules first.
 
@@ -217,6 +221,7 @@ def build_digest(
         full = load_full(shown_ids)
     else:
         full = {m.id: m for m in matches if isinstance(m, StoredMatch)}
+    planned = _within_size(planned, full, max_chars)
     sections = []
     for rule_id, shown, hidden in planned:
         rule = known.get(rule_id)
@@ -239,6 +244,28 @@ def build_digest(
             )
         )
     return Digest(tuple(sections), generated_at, kind, recipient, since, tuple(feed_problems))
+
+
+_Plan = list[tuple[str, list[list[StoredMatch | MatchRef]], list[list[StoredMatch | MatchRef]]]]
+
+
+def _within_size(planned: _Plan, full: Mapping[int, StoredMatch], max_chars: int) -> _Plan:
+    """Move the stories past ``max_chars`` of text to the hidden (counted) ones, in order."""
+    room = max_chars
+    kept: _Plan = []
+    for rule_id, shown, hidden in planned:
+        fits: list[list[StoredMatch | MatchRef]] = []
+        for position, group in enumerate(shown):
+            main = full[group[0].id]
+            size = len(main.title) + len(main.evidence) + len(main.link or "") + 200 * len(group)
+            if size > room:
+                hidden = shown[position:] + hidden
+                room = 0
+                break
+            room -= size
+            fits.append(group)
+        kept.append((rule_id, fits, hidden))
+    return kept
 
 
 def _stories(

@@ -7,6 +7,7 @@ hits, not with rules × text. Evidence is the sentence that best shows why a rul
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from vigil.rules.query import (
 )
 from vigil.rules.scanner import Span, TermScanner
 from vigil.rules.terms import Term
+
+MATCH_BUDGET_SECONDS = 10.0
+MAX_EVIDENCE_CHARS = 1_000  # the evidence a digest shows: a sentence, or this much around a hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +84,12 @@ class Outcome:
 class Matcher:
     """A RuleSet compiled for matching; build once per run, reuse for every article."""
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet, *, budget: float = MATCH_BUDGET_SECONDS) -> None:
         self.ruleset = ruleset
+        # Seconds of rule evaluation one article may take; past it, the rest of its rules are
+        # skipped and said so in ``warnings`` (a hostile article must not hang a run).
+        self.budget = budget
+        self.warnings: list[str] = []
         terms: list[Term] = []
         self._alias_owner: dict[Term, list[tuple[str, str | None, bool]]] = {}
         for actor in ruleset.actors.values():
@@ -158,9 +166,18 @@ class Matcher:
         for entry in self._always:
             candidates[entry[0].id] = entry
         found: dict[str, Match] = {}
-        for rule, others in candidates.values():
+        deadline = time.monotonic() + self.budget
+        pending = list(candidates.values())
+        for position, (rule, others) in enumerate(pending):
             if any(present.isdisjoint(group) for group in others):
                 continue
+            if time.monotonic() > deadline:
+                skipped = [r.id for r, _ in pending[position:]]
+                self.warnings.append(
+                    f"matching {doc.text[: doc.title_end][:60]!r} stopped after {self.budget:g} s; "
+                    f"not evaluated: {', '.join(skipped)}"
+                )
+                break
             outcome = self.evaluate_rule(rule, doc)
             if outcome.spans is not None:
                 found[rule.id] = _evidence(rule, doc, outcome)
@@ -329,18 +346,52 @@ def _leaf_nodes(node: Node) -> tuple[Node, ...]:
 def _near(
     doc: Document, left: list[Span] | None, right: list[Span] | None, distance: int
 ) -> list[Span] | None:
+    """The spans of either side that have a partner on the other within ``distance`` words.
+
+    Linear after sorting: each span asks only its nearest candidates on the other side (the
+    first one starting at or after it, and the furthest-reaching one starting before it), so
+    "Minsk deal Donbas" repeated over a megabyte costs a megabyte, not its square.
+    """
     if not left or not right:
         return None
-    found: list[Span] = []
-    for a in left:
-        for b in right:
-            if a == b:
-                continue
-            first, second = (a, b) if a[0] <= b[0] else (b, a)
-            gap = doc.word_index(second[0]) - doc.last_word_index(first[1])
-            if gap <= distance:
-                found += [a, b]
+    lefts, rights = _Positions(doc, left), _Positions(doc, right)
+    found = [a for a in lefts.spans if rights.partner_of(a, lefts.words[a], distance)]
+    found += [b for b in rights.spans if lefts.partner_of(b, rights.words[b], distance)]
     return sorted(set(found)) or None
+
+
+class _Positions:
+    """Spans sorted by start, with their first and last word index, for NEAR's look-ups."""
+
+    def __init__(self, doc: Document, spans: list[Span]) -> None:
+        self.spans = sorted(set(spans))
+        self.starts = [span[0] for span in self.spans]
+        self.words = {
+            span: (doc.word_index(span[0]), doc.last_word_index(span[1])) for span in self.spans
+        }
+        # reach[i]: the largest last-word index among spans[0..i] (and which span it is).
+        self.reach: list[tuple[int, Span]] = []
+        for span in self.spans:
+            last = self.words[span][1]
+            best = self.reach[-1] if self.reach and self.reach[-1][0] >= last else (last, span)
+            self.reach.append(best)
+
+    def partner_of(self, span: Span, words: tuple[int, int], distance: int) -> bool:
+        """Whether a span here other than ``span`` lies within ``distance`` words of it."""
+        first_word, last_word = words
+        index = bisect_left(self.starts, span[0])
+        # After it (or starting with it): the nearest is the first that is not itself.
+        for other in self.spans[index : index + 2]:
+            if other != span:
+                if self.words[other][0] - last_word <= distance:
+                    return True
+                break
+        # Before it: the one whose last word reaches furthest.
+        if index > 0:
+            reach, other = self.reach[index - 1]
+            if other != span and first_word - reach <= distance:
+                return True
+        return False
 
 
 def _scoped(scope: str, child: Node, doc: Document, region: Span) -> list[Span] | None:
@@ -380,6 +431,10 @@ def _evidence(rule: Rule, doc: Document, outcome: Outcome) -> Match:
         else:
             best = doc.sentences[0] if doc.sentences else (0, min(len(text), 300))
     start, end = best
+    if end - start > MAX_EVIDENCE_CHARS:  # a "sentence" with no end: the window around a hit
+        first_hit = min((a for a, _ in spans if start <= a < end), default=start)
+        start = max(start, first_hit - MAX_EVIDENCE_CHARS // 4)
+        end = start + MAX_EVIDENCE_CHARS
     inside = [(a - start, min(b, end) - start) for a, b in spans if start <= a < end]
     highlights = merge_spans(inside)
     words = tuple(dict.fromkeys(text[a:b] for a, b in spans))

@@ -700,6 +700,11 @@ class Store:
             )
         return retry_at
 
+    def release_message(self, pk: int) -> int:
+        """Give the matches a refused message carried back to its reader's next message."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(deliveries).where(deliveries.c.message_pk == pk)).rowcount
+
     def message_counts(self) -> dict[str, int]:
         query = select(messages.c.status, func.count()).group_by(messages.c.status)
         with self.engine.connect() as conn:
