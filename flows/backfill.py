@@ -48,7 +48,9 @@ def backfill(
     """Re-apply the current rules to items first seen since ``since``."""
     logger = get_run_logger()
     settings = Settings()
-    only_rules(load_ruleset(settings.rules), rule_ids)  # unknown rule ids fail here, not later
+    only_rules(
+        load_ruleset(settings.rules, follow_links=settings.rules_follow_links), rule_ids
+    )  # unknown rule ids fail here, not later
     store = Store(settings.store_url)
     try:
         item_ids = store.item_ids_since(since, until)

@@ -24,7 +24,7 @@ from vigil.digest import Composed, Kind
 from vigil.errors import ConfigError
 from vigil.monitor import Monitor, RunSummary, SourceOutcome
 from vigil.settings import Settings
-from vigil.sources import FeedSpec, read_article_folder
+from vigil.sources import FeedSpec
 
 FEEDS_PER_TASK = 25
 # Feed batches in flight at once. Prefect's thread pool is unbounded by default, and each batch
@@ -45,8 +45,8 @@ def read_feeds(monitor: Monitor, specs: list[FeedSpec]) -> tuple[list[SourceOutc
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_articles(monitor: Monitor, folder: Path) -> tuple[SourceOutcome, Counter[str]]:
-    return monitor.ingest(folder.name, read_article_folder(folder))
+def ingest_articles(monitor: Monitor, folder: Path) -> tuple[list[SourceOutcome], Counter[str]]:
+    return monitor.ingest_folder(folder)
 
 
 @task(cache_policy=NO_CACHE)
@@ -104,8 +104,8 @@ def ingest_sources(
     """The article folder (partition 0 only) and this partition's feeds, a task per batch."""
     summary.ingested = True
     if run.settings.articles is not None and partition == 0:
-        outcome, per_rule = ingest_articles(run, run.settings.articles)
-        summary.sources.append(outcome)
+        outcomes, per_rule = ingest_articles(run, run.settings.articles)
+        summary.sources += outcomes
         summary.matches_per_rule.update(per_rule)
     specs = run.feeds(partition=partition, partitions=partitions)
     batches = [specs[i : i + FEEDS_PER_TASK] for i in range(0, len(specs), FEEDS_PER_TASK)]

@@ -339,3 +339,139 @@ def test_a_message_the_server_refuses_for_good_gives_its_matches_to_the_next(
     (received,) = smtp_server.received
     assert received.message["Subject"].startswith("vigil: 21 stories")
     assert monitor.store.message_counts() == {"failed": 1, "sent": 1}
+
+
+# -- 5, 6, 12. local files: FIFOs, devices, huge and broken files ---------------------------
+
+
+def _bad_article_folder(tmp_path: Path) -> Path:
+    import os
+    import shutil
+
+    from .conftest import SEED
+
+    folder = tmp_path / "articles"
+    shutil.copytree(SEED, folder)
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "utf16.txt").write_bytes("Title / A\nBody".encode("utf-16"))
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary\xff")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "x.txt").mkdir()
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    with (folder / "sparse.txt").open("wb") as sparse:  # 100 MB of NUL bytes, no disk used
+        sparse.truncate(100 * 1024 * 1024)
+    return folder
+
+
+def test_bad_article_files_are_named_and_skipped_and_the_rest_is_read(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = _bad_article_folder(tmp_path)
+    summary = Monitor(changed(settings, articles=folder)).run()
+    by_name = {source.name: source for source in summary.sources}
+    assert by_name["articles"].status == "read" and by_name["articles"].new_items == 1
+    failed = {s.name: s.error for s in summary.failed_sources}
+    assert set(failed) == {
+        f"articles/{name}"
+        for name in ("binary.txt", "empty.txt", "loop.txt", "pipe.txt", "sparse.txt",
+                     "utf16.txt", "x.txt")
+    }  # fmt: skip
+    assert "named pipe" in failed["articles/pipe.txt"]
+    assert "a folder" in failed["articles/x.txt"]
+    assert "symlink loop" in failed["articles/loop.txt"]
+    assert "larger than 5.0 MB" in failed["articles/sparse.txt"]
+    assert "not UTF-8" in failed["articles/utf16.txt"]
+    assert "NUL" in failed["articles/binary.txt"] and "empty" in failed["articles/empty.txt"]
+    # The feeds were read, and the good matches delivered.
+    assert {s.name for s in summary.sources if s.status == "read"} >= {"Meduza", "Daily Sabah"}
+    assert len(maildir_messages(settings.outbox)) == 1
+
+
+def test_a_fifo_or_device_as_a_feed_is_refused_with_the_feeds_file(tmp_path: Path) -> None:
+    import os
+
+    from vigil.errors import FileFormatError
+    from vigil.sources import load_feeds_file
+
+    os.mkfifo(tmp_path / "pipe.xml")
+    path = write_feeds_file(tmp_path / "feeds.yaml", [("Pipe", "pipe.xml"), ("Zero", "/dev/zero")])
+    with pytest.raises(FileFormatError) as caught:
+        load_feeds_file(path)
+    assert [p.endswith("is not a regular file") for p in caught.value.problems] == [True, True]
+
+
+def test_a_local_feed_swapped_for_a_fifo_or_grown_past_the_cap_fails_alone(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from vigil.sources.fetch import FetchLimits, FetchStatus, fetch_many
+
+    os.mkfifo(tmp_path / "pipe.xml")
+    big = tmp_path / "big.xml"
+    with big.open("wb") as sparse:
+        sparse.truncate(20 * 1024 * 1024)
+    results = fetch_many(
+        [(str(tmp_path / "pipe.xml"), _no_validators()), (str(big), _no_validators())],
+        FetchLimits(max_bytes=10 * 1024 * 1024),
+    )
+    assert [r.status for r in results] == [FetchStatus.FAILED, FetchStatus.FAILED]
+    assert "named pipe" in (results[0].error or "")
+    assert "larger than 10.0 MB" in (results[1].error or "")
+
+
+def _no_validators():
+    from vigil.sources.fetch import Validators
+
+    return Validators()
+
+
+def test_rule_files_that_are_fifos_or_huge_are_named_and_skipped(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from vigil.rules.loader import load_ruleset_partly
+
+    from .conftest import RULES
+
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    os.mkfifo(folder / "pipe.yaml")
+    with (folder / "huge.yaml").open("wb") as sparse:
+        sparse.truncate(50 * 1024 * 1024)
+    ruleset, problems = load_ruleset_partly(folder)
+    assert len(ruleset.rules) > 10  # the shipped rules all loaded
+    assert any("pipe.yaml is a named pipe" in p for p in problems)
+    assert any("huge.yaml is larger than 4.0 MB" in p for p in problems)
+
+
+# -- 14. a rules folder must not echo files it links to -------------------------------------
+
+
+def test_a_link_out_of_the_rules_folder_is_refused_and_nothing_is_echoed(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    secret = tmp_path / "shadow"
+    secret.write_text(
+        "root: $6$saltsalt$hashhashhash\ndaemon: '*:19000:0:99999:7:::'\n", encoding="utf-8"
+    )
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "ok.yaml").write_text(
+        "rules:\n  - id: ok\n    title: OK\n    any: [drone*]\n", encoding="utf-8"
+    )
+    (folder / "shadow.yaml").symlink_to(secret)
+    result = CliRunner().invoke(app, ["rules", "check", str(folder)])
+    assert result.exit_code == 2
+    assert "shadow.yaml: a link to a file outside the rules folder: refused" in result.output
+    assert "$6$" not in result.output and "daemon" not in result.output
+    # Allowed by the setting, a file that is no rules document is said to be one, unquoted.
+    allowed = CliRunner().invoke(
+        app, ["rules", "check", str(folder)], env={"VIGIL_RULES_FOLLOW_LINKS": "true"}
+    )
+    assert "not a rules document" in allowed.output
+    assert "$6$" not in allowed.output and "daemon" not in allowed.output

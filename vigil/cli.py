@@ -224,7 +224,7 @@ def _check_inputs(settings) -> None:
     from vigil.rules.examples import check_examples
     from vigil.sources import load_feeds_file
 
-    ruleset = load_ruleset(settings.rules)
+    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
     specs = load_feeds_file(settings.feeds)
     if settings.recipients is not None:
         from vigil.recipients import load_recipients
@@ -285,7 +285,7 @@ def backfill(
     settings = settings_from(rules=rules)
     start, end = since.replace(tzinfo=UTC), until.replace(tzinfo=UTC) if until else None
     try:
-        ruleset = load_ruleset(settings.rules)
+        ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
         only_rules(ruleset, rule)
     except VigilError as exc:
         raise fail_unusable(exc) from None
@@ -341,7 +341,9 @@ def rules_check(
 
     settings = settings_from(rules=path or rules)
     try:
-        ruleset, problems = load_ruleset_partly(settings.rules)
+        ruleset, problems = load_ruleset_partly(
+            settings.rules, follow_links=settings.rules_follow_links
+        )
     except VigilError as exc:
         raise fail_unusable(exc) from None
     # Everything at once: the files' problems, and the examples of every rule that compiled.
@@ -393,7 +395,7 @@ def rules_test(
 
     settings = settings_from(rules=rules)
     try:
-        matcher = Matcher(load_ruleset(settings.rules))
+        matcher = Matcher(load_ruleset(settings.rules, follow_links=settings.rules_follow_links))
         loaded = _load_articles(articles, settings)
     except VigilError as exc:
         raise fail_unusable(exc) from None
@@ -435,21 +437,24 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _load_articles(names: list[str], settings):
     from vigil.errors import SourceError
-    from vigil.sources import parse_article_text, read_article_folder
+    from vigil.localfiles import LocalFileError
+    from vigil.sources import read_article_folder
+    from vigil.sources.seedtext import read_article_file
 
     loaded = []
     for name in names:
         path = Path(name)
         if path.is_dir():
-            loaded += [(f"{path}/{a.title[:30]}", a) for a in read_article_folder(path)]
-        elif path.is_file():
+            problems: list[str] = []
+            found = read_article_folder(path, problems=problems)
+            loaded += [(f"{path}/{a.title[:30]}", a) for a in found]
+            for problem in problems:
+                err.print(f"vigil: skipped: {problem}", markup=False)
+        elif path.exists() and not name.isdigit():
             try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-            loaded.append(
-                (str(path), parse_article_text(text, outlet=path.parent.name, name=str(path)))
-            )
+                loaded.append((str(path), read_article_file(path, path.parent.name)))
+            except LocalFileError as exc:
+                raise SourceError(str(exc)) from None
         elif name.isdigit():
             from vigil.store import Store
             from vigil.store.repo import shown_url

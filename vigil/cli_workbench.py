@@ -65,7 +65,7 @@ def _open_store(rules: Path | None = None):
 
     settings = settings_from(rules=rules)
     try:
-        ruleset = load_ruleset(settings.rules)
+        ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
     except VigilError as exc:
         raise fail_unusable(exc) from None
     return settings, ruleset, Store(settings.store_url)

@@ -180,6 +180,15 @@ FETCH_CHUNK = 25  # feeds fetched at once within one call of read_feeds
 INGESTS_AT_ONCE = 2  # batches parsed and matched at once (the flows read batches concurrently)
 
 
+def _file_named(problem: str, folder: Path) -> str:
+    """The file a folder problem is about ("…/x.txt is a FIFO" -> "x.txt")."""
+    prefix = f"{folder}/"
+    for word in problem.replace(":", " ").split():
+        if word.startswith(prefix):
+            return word[len(prefix) :]
+    return "?"
+
+
 def partition_of(name: str, partitions: int) -> int:
     """A feed's partition: stable across runs and machines, so each feed has one reader."""
     return zlib.crc32(name.encode("utf-8")) % partitions if partitions > 1 else 0
@@ -206,7 +215,9 @@ class Monitor:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.ruleset = ruleset or load_ruleset(settings.rules)
+        self.ruleset = ruleset or load_ruleset(
+            settings.rules, follow_links=settings.rules_follow_links
+        )
         self.matcher = Matcher(self.ruleset)
         self.renderer = DigestRenderer(settings.templates)
         self.recipients = recipients_of(settings, self.ruleset)
@@ -362,6 +373,22 @@ class Monitor:
         )
         return outcome, per_rule
 
+    def ingest_folder(self, folder: Path) -> tuple[list[SourceOutcome], Counter[str]]:
+        """The article folder, and each file in it that could not be read as its own failed
+        source (named, the rest read), as bad feeds are."""
+        problems: list[str] = []
+        try:
+            articles = read_article_folder(folder, problems=problems)
+        except SourceError as exc:
+            return [SourceOutcome(folder.name, status="failed", error=str(exc))], Counter()
+        outcome, per_rule = self.ingest(folder.name, articles)
+        bad = [
+            SourceOutcome(f"{folder.name}/{_file_named(problem, folder)}", status="failed",
+                          error=problem)
+            for problem in problems
+        ]  # fmt: skip
+        return [outcome, *bad], per_rule
+
     def compose(
         self, now: datetime | None = None, *, kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST)
     ) -> list[Composed]:
@@ -421,7 +448,9 @@ class Monitor:
                 return summary
             folder = articles if articles is not None else self.settings.articles
             if folder is not None:
-                self._add(summary, *self.ingest(folder.name, read_article_folder(folder)))
+                outcomes, per_rule = self.ingest_folder(folder)
+                summary.sources += outcomes
+                summary.matches_per_rule.update(per_rule)
             outcomes, per_rule = self.read_feeds(self.feeds(feeds_file))
             summary.sources += outcomes
             summary.matches_per_rule.update(per_rule)

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Seconds to wait for a locked SQLite store or to connect."
     )
     rules: Path = Field(default_factory=lambda: bundled("rules"), description="Rules folder.")
+    rules_follow_links: bool = Field(
+        False, description="Read rule files that are links to files outside the rules folder."
+    )
     feeds: Path = Field(
         default_factory=lambda: bundled("examples/feeds/demo.yaml"), description="Feeds file."
     )

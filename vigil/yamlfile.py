@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from vigil.errors import FileFormatError
+from vigil.localfiles import MAX_YAML_BYTES, LocalFileError, read_capped
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -79,9 +80,9 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_seque
 def load_yaml(path: Path) -> Any:
     """Parse ``path``; syntax errors become a FileFormatError naming the file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FileFormatError([f"{path}: cannot read: {exc.strerror}"]) from exc
+        text = read_capped(path, MAX_YAML_BYTES).decode("utf-8")
+    except LocalFileError as exc:  # a FIFO, a device, a file of gigabytes
+        raise FileFormatError([str(exc)]) from None
     except UnicodeDecodeError as exc:
         raise FileFormatError([f"{path}: not UTF-8 text (byte {exc.start})"]) from exc
     try:
@@ -154,5 +155,6 @@ def located_problems(
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    """A short, printable quote of an offending value (never a whole file's worth)."""
+    text = "".join(c if c.isprintable() else "?" for c in repr(value))
     return text if len(text) <= 60 else text[:57] + "..."

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vigil.errors import FileFormatError
+from vigil.localfiles import inside
 from vigil.rules.model import (
     Action,
     Actor,
@@ -199,20 +200,24 @@ class _Located:
         return mark_of(self.document, location) or (1, 1)
 
 
-def load_ruleset(folder: Path) -> RuleSet:
+def load_ruleset(folder: Path, *, follow_links: bool = False) -> RuleSet:
     """Load and cross-check every rule file of ``folder``; FileFormatError lists all problems."""
-    ruleset, problems = load_ruleset_partly(folder)
+    ruleset, problems = load_ruleset_partly(folder, follow_links=follow_links)
     if problems:
         raise FileFormatError(problems)
     return ruleset
 
 
-def load_ruleset_partly(folder: Path) -> tuple[RuleSet, list[str]]:
+def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[RuleSet, list[str]]:
     """Every rule that compiles, and every problem of the folder, in one pass.
 
     A broken section, actor or rule is reported and left out; the rest is still read and
     checked, so that ``vigil rules check`` names every problem at once (and can run the
     examples of the rules that did compile) instead of one round of problems per fix.
+
+    A file that is a link to somewhere outside ``folder`` is refused unless ``follow_links``
+    (``VIGIL_RULES_FOLLOW_LINKS``): a link to ``/etc/shadow`` must not be read, let alone
+    quoted back in error messages.
     """
     if not folder.is_dir():
         return RuleSet((), {}, {}, ()), [f"{folder}: not a folder of rule files"]
@@ -224,6 +229,12 @@ def load_ruleset_partly(folder: Path) -> tuple[RuleSet, list[str]]:
     actions: dict[str, Action] = {}
     parsed: list[tuple[_Located, _RulesFile]] = []
     for path in files:
+        if path.is_symlink() and not follow_links and not inside(path, folder):
+            problems.append(
+                f"{path}: a link to a file outside the rules folder: refused "
+                "(VIGIL_RULES_FOLLOW_LINKS=true allows it)"
+            )
+            continue
         try:
             document = load_yaml(path)
         except FileFormatError as exc:
@@ -296,16 +307,28 @@ def _problem_at(located: _Located, location: tuple[Any, ...], message: str) -> s
 _SECTIONS = ("actors", "actions", "rules")
 
 
+def _excerpt(value: object, limit: int = 40) -> str:
+    """A short, printable quote of what a file holds: never more than ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def _sections(located: _Located) -> _RulesFile:
     """The file's sections, each entry validated on its own: a broken actor is reported and
     left out, and the file's other actors, actions and rules are still read."""
     document = located.document
+    if not any(key in document for key in _SECTIONS):
+        # Not a rules document at all (a stray file, a link to something else): say so
+        # without quoting what it holds.
+        located.problems.append(
+            f"{located.path}:1:1: not a rules document: it has none of rules:, actors:, "
+            "actions: (its contents are not shown)"
+        )
+        return _RulesFile.model_construct(actors={}, actions={}, rules=[])
     for key in document:
         if key not in _SECTIONS:
-            located.add(
-                (key,), f"unknown key {key!r}: a rule file has rules:, actors: and actions:",
-                key=True,
-            )  # fmt: skip
+            message = f"unknown key {_excerpt(key)}: a rule file has rules:, actors: and actions:"
+            located.add((key,), message, key=True)
     entries: dict[str, dict[str, Any]] = {}
     for section, model in (("actors", _ActorSpec), ("actions", _ActionSpec)):
         value = document.get(section) or {}

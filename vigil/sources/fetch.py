@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from vigil import __version__
+from vigil.localfiles import LocalFileError, read_capped
 
 USER_AGENT = f"vigil/{__version__} (news monitor; polite: conditional GET, backoff)"
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -103,7 +104,7 @@ async def _fetch_one(
     client: httpx.AsyncClient, url: str, validators: Validators, limits: FetchLimits
 ) -> Fetched:
     if not url.startswith(("http://", "https://")):
-        return _read_local(url)
+        return _read_local(url, limits.max_bytes)
     headers = {}
     if validators.etag:
         headers["If-None-Match"] = validators.etag
@@ -172,12 +173,12 @@ async def _fetch_one(
         return _failed(url, f"{type(exc).__name__}: {exc}")
 
 
-def _read_local(url: str) -> Fetched:
+def _read_local(url: str, limit: int) -> Fetched:
     path = Path(url.removeprefix("file://"))
     try:
-        return Fetched(url, FetchStatus.OK, body=path.read_bytes())
-    except OSError as exc:
-        return _failed(url, f"cannot read {path}: {exc.strerror}")
+        return Fetched(url, FetchStatus.OK, body=read_capped(path, limit))
+    except LocalFileError as exc:  # a FIFO, a device, larger than the feed cap
+        return _failed(url, str(exc))
 
 
 def _permanent_location(response: httpx.Response) -> str | None:

@@ -5,12 +5,14 @@ A trailing ``Reporter's code: N`` line is metadata, not content, so it never rea
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import replace
 from pathlib import Path
 
 from vigil.article import Article
 from vigil.errors import SourceError
+from vigil.localfiles import MAX_ARTICLE_BYTES, LocalFileError, read_capped
 from vigil.text import normalise_text
 
 _METADATA_LINE = re.compile(r"^\s*(?P<key>Reporter['’]s code)\s*:\s*(?P<value>.*?)\s*$", re.I)
@@ -45,22 +47,46 @@ def _split_title_line(line: str) -> tuple[str, str | None]:
     return title.strip(), author.strip() or None
 
 
-def read_article_folder(folder: Path, *, outlet: str | None = None) -> list[Article]:
+def read_article_folder(
+    folder: Path, *, outlet: str | None = None, problems: list[str] | None = None
+) -> list[Article]:
     """Every ``*.txt`` file of ``folder``, sorted by name.
 
     The format carries no date and no link: each article is dated when vigil first sees it
     (flagged as such, not the file's modification time, which says nothing of the news) and
     says which file it came from.
+
+    A file that cannot be an article (not UTF-8, binary, empty, a FIFO or folder named
+    ``x.txt``, a symlink loop, larger than 5 MB) is skipped and described in ``problems``, so
+    one bad file never keeps the others, or the feeds, from being read. Without ``problems``
+    the first bad file raises SourceError (for commands that read one file on request).
     """
     if not folder.is_dir():
         raise SourceError(f"{folder}: not a folder of article files")
     articles = []
     for path in sorted(folder.glob("*.txt")):
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        article = parse_article_text(text, outlet=outlet or folder.name, name=str(path))
-        metadata = {**article.metadata, "origin": f"article file {path.name}"}
-        articles.append(replace(article, published=None, date_missing=True, metadata=metadata))
+            article = read_article_file(path, outlet or folder.name)
+        except (SourceError, LocalFileError) as exc:
+            if problems is None:
+                raise SourceError(str(exc)) from None
+            problems.append(str(exc))
+            continue
+        articles.append(article)
     return articles
+
+
+def read_article_file(path: Path, outlet: str) -> Article:
+    """One article file, read with the caps and checks of :func:`read_article_folder`."""
+    data = read_capped(path, MAX_ARTICLE_BYTES)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise SourceError(f"{path}: UTF-16 text, not UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)")
+    if b"\0" in data:
+        raise SourceError(f"{path}: binary, not an article (NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    article = parse_article_text(text, outlet=outlet, name=str(path))
+    metadata = {**article.metadata, "origin": f"article file {path.name}"}
+    return replace(article, published=None, date_missing=True, metadata=metadata)
