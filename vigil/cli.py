@@ -214,6 +214,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _check_state_folder(settings) -> None:
+    """VIGIL_HOME writable and the store usable: said in one line before Prefect starts."""
+    import tempfile
+
+    from vigil.errors import StoreError
+    from vigil.store import Store
+
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=settings.home):
+            pass
+    except OSError as exc:
+        raise StoreError(
+            f"VIGIL_HOME {settings.home} is not a folder vigil may write to ({exc.strerror}); "
+            "choose another with VIGIL_HOME"
+        ) from None
+    Store(settings.store_url, timeout=settings.database_timeout).close()
+
+
 def _check_inputs(settings) -> None:
     """Rules, feeds and recipients, checked before any Prefect start-up is paid for.
 
@@ -226,6 +245,7 @@ def _check_inputs(settings) -> None:
 
     ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
     specs = load_feeds_file(settings.feeds)
+    _check_state_folder(settings)
     if settings.recipients is not None:
         from vigil.recipients import load_recipients
 
@@ -572,6 +592,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("vigil: interrupted")
         sys.exit(130)
+    except VigilError as exc:  # a store that cannot be opened, a file: one line, no traceback
+        raise SystemExit(fail_unusable(exc).exit_code) from None
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ class SourceError(VigilError):
     """An article file or a feed could not be read or parsed."""
 
 
+class StoreError(VigilError):
+    """The store cannot be opened: its folder is not writable, its file is not a database, or
+    its server does not answer. The message names the file or server and what to do."""
+
+
 class FileFormatError(VigilError):
     """A rules, actors or feeds file is malformed; ``problems`` lists each with file and line."""
 

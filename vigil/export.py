@@ -71,11 +71,20 @@ def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], tick: Callable[[],
     return count
 
 
+# A cell a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…, @SUM(…)) when it starts
+# with one of these; feed titles and names are anyone's to write.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """A CSV cell: lists joined, booleans spelt out, text that could run as a formula quoted
+    with a leading apostrophe (OWASP's advice; the JSONL export stays exact)."""
     if isinstance(value, list):
-        return "; ".join(str(part) for part in value)
+        value = "; ".join(str(part) for part in value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value
 
 

@@ -15,14 +15,21 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import nh3
+import regex
 from markupsafe import Markup
 
 from vigil.rules.matcher import highlight_segments
 
-# C0/C1 controls (not tab or newline), zero-width space, bidi embeddings, overrides and
-# isolates, and the byte-order mark. Zero-width (non-)joiners stay: scripts need them.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]"
+# By Unicode property, not by list: controls (but tab and newline), every default-ignorable
+# code point (zero-width spaces, the Mongolian vowel separator, the combining grapheme joiner,
+# Hangul fillers, the tag characters U+E0000–E007F that can carry hidden text, the byte-order
+# mark) and every bidi control (marks, embeddings, overrides, isolates, the Arabic letter mark).
+# Zero-width (non-)joiners stay between two letters, where Persian, Arabic and Indic scripts
+# need them; anywhere else they go too.
+_INVISIBLE = regex.compile(
+    r"[[\p{Cc}\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]--[\t\n\u200c\u200d]]"
+    r"|(?<!\p{L})[\u200c\u200d]|[\u200c\u200d](?!\p{L})",
+    regex.VERSION1,
 )
 _SPACE = re.compile(r"\s+")
 _ALLOWED_TAGS = {"mark"}

@@ -13,11 +13,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from vigil.article import Article
 from vigil.clock import Clock, system_clock
 from vigil.cluster import Clusterer, signature, to_bytes
+from vigil.errors import StoreError
 from vigil.rules.matcher import Match
 from vigil.sources.feeds import FeedSpec
 from vigil.sources.fetch import Fetched, FetchStatus, Validators
@@ -82,8 +83,11 @@ class Store:
     def __init__(self, url: str, *, timeout: float = 30.0, clock: Clock = system_clock) -> None:
         self.url = url
         self.clock = clock
-        self.engine = make_engine(url, timeout)
-        migrate(self.engine)
+        try:
+            self.engine = make_engine(url, timeout)
+            migrate(self.engine)
+        except (OSError, DBAPIError) as exc:
+            raise StoreError(unusable_store(url, exc)) from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -844,6 +848,24 @@ class FeedState:
 def retry_delay(attempt: int) -> timedelta:
     """Exponential backoff for delivery: 1, 2, 4 … minutes, at most six hours."""
     return timedelta(minutes=min(2 ** max(attempt - 1, 0), 360))
+
+
+def unusable_store(url: str, exc: BaseException) -> str:
+    """One line for a store that cannot be opened: which file or server, why, what to do."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return f"the store {shown_url(url)} cannot be used ({reason}); check VIGIL_DATABASE_URL"
+    path = Path(parsed.database)
+    if "not a database" in reason or "malformed" in reason:
+        return (
+            f"{path} is not a usable SQLite database ({reason}); it was left untouched: move it "
+            "away (vigil then starts a new store) or point VIGIL_DATABASE_URL elsewhere"
+        )
+    return (
+        f"cannot write the store {path} ({reason}): VIGIL_HOME ({path.parent}) must be a "
+        "folder vigil may write to"
+    )
 
 
 def shown_url(url: str) -> str:
