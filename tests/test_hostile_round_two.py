@@ -599,3 +599,111 @@ def test_default_ignorable_and_tag_characters_never_reach_a_message(
         left = sorted({hex(ord(c)) for c in part if c in INVISIBLES})
         assert left == [], left
     assert "Erdogan offers to mediate" in text
+
+
+# -- 7. compression layers must not get past the size cap ------------------------------------
+
+
+def _double_gzip_bomb(megabytes: int) -> bytes:
+    import gzip
+    import zlib
+
+    once = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    inner = b"".join(once.compress(zeros) for _ in range(megabytes)) + once.flush()
+    return gzip.compress(inner, 9)
+
+
+def test_a_double_gzip_bomb_is_cut_at_the_cap_without_inflating_it() -> None:
+    import tracemalloc
+
+    from vigil.sources.decoding import BoundedDecoder, OverCap
+
+    bomb = _double_gzip_bomb(500)
+    assert len(bomb) < 50_000
+    decoder = BoundedDecoder("gzip, gzip", 10 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(OverCap):
+            for start in range(0, len(bomb), 4096):
+                decoder.feed(bomb[start : start + 4096])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024  # the cap and a layer's piece, not 500 MB
+
+
+def test_a_bomb_served_over_http_fails_alone_and_its_batch_mate_is_read(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import http.server
+    import threading
+
+    bomb = _double_gzip_bomb(200)
+
+    class Bomb(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Encoding", "gzip, gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bomb)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        feeds = write_feeds_file(
+            tmp_path / "feeds.yaml",
+            [
+                ("Bomb", f"http://127.0.0.1:{server.server_address[1]}/feed.xml"),
+                ("Meduza", feed_server.url("meduza.rss.xml")),
+            ],
+        )
+        summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+    finally:
+        server.shutdown()
+        server.server_close()
+    by_name = {source.name: source for source in summary.sources}
+    assert by_name["Bomb"].status == "failed" and "cap (decoded)" in by_name["Bomb"].error
+    assert by_name["Meduza"].status == "read" and by_name["Meduza"].new_items > 0
+    health = {row.name: row for row in Monitor(settings).store.feed_health()}
+    assert health["Bomb"].consecutive_failures == 1 and health["Meduza"].last_success
+
+
+# -- 8. a feed of 200,000 items --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", ["rss", "atom", "rdf"])
+def test_a_feed_of_200000_items_is_cut_to_the_first_ones(shape: str) -> None:
+    count = 200_000
+    if shape == "rss":
+        body = "".join(
+            f"<item><title>n{n}</title><link>https://e.org/{n}</link></item>" for n in range(count)
+        )
+        data = _rss(body, title="T")
+    elif shape == "atom":
+        body = "".join(
+            f'<entry><title>n{n}</title><link href="https://e.org/{n}"/><id>urn:{n}</id></entry>'
+            for n in range(count)
+        )
+        data = (
+            '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+            f"{body}</feed>"
+        )
+    else:
+        body = "".join(
+            f'<item rdf:about="https://e.org/{n}"><title>n{n}</title><link>https://e.org/{n}</link></item>'
+            for n in range(count)
+        )
+        data = (
+            '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+            ' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://e.org/"><title>T'
+            f"</title></channel>{body}</rdf:RDF>"
+        )
+    result = parse_feed(data.encode(), SPEC, max_items=2_000)
+    assert [a.title for a in result.articles] == [f"n{n}" for n in range(2_000)]
+    assert result.warning and "200,000 items; the first 2,000 were read" in result.warning

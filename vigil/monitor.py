@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from vigil.article import Article
 from vigil.clock import Clock, system_clock
 from vigil.cluster import Clusterer
@@ -21,7 +23,7 @@ from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliv
 from vigil.deliver.outbox import Transport
 from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
 from vigil.digest.compose import FeedProblem
-from vigil.errors import ConfigError, SourceError, VigilError
+from vigil.errors import ConfigError, SourceError, StoreError, VigilError
 from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Match, Matcher, RuleSet, load_ruleset
@@ -313,12 +315,26 @@ class Monitor:
             # is where memory goes, runs for at most INGESTS_AT_ONCE batches at a time.
             with self._ingest_gate:
                 for (spec, _), result in zip(chunk, fetched, strict=True):
-                    outcome, found = self._ingest_fetched(spec, result)
+                    outcome, found = self._ingest_fetched_alone(spec, result)
                     outcomes.append(outcome)
                     per_rule.update(found)
         order = {spec.name: index for index, spec in enumerate(specs)}
         outcomes.sort(key=lambda outcome: order[outcome.name])
         return outcomes, per_rule
+
+    def _ingest_fetched_alone(
+        self, spec: FeedSpec, fetched: Fetched
+    ) -> tuple[SourceOutcome, Counter[str]]:
+        """One feed's parse and store; whatever goes wrong is this feed's failure, recorded
+        in its health, never its batch-mates' (they would show as "not fetched yet")."""
+        try:
+            return self._ingest_fetched(spec, fetched)
+        except (StoreError, DBAPIError, OSError):
+            raise  # the store itself is down: the run fails, and says so
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            self.store.record_fetch(spec, replace(fetched, status=FetchStatus.FAILED, error=error))
+            return SourceOutcome(spec.name, status="failed", error=error), Counter()
 
     def _ingest_fetched(
         self, spec: FeedSpec, fetched: Fetched
@@ -331,7 +347,9 @@ class Monitor:
             status = "disabled" if fetched.status is FetchStatus.GONE else "failed"
             return SourceOutcome(spec.name, status=status, error=fetched.error), Counter()
         try:
-            parsed = parse_feed(fetched.body or b"", spec, now=self.clock())
+            parsed = parse_feed(
+                fetched.body or b"", spec, now=self.clock(), max_items=self.settings.feed_max_items
+            )
         except SourceError as exc:
             self.store.record_fetch(
                 spec, replace(fetched, status=FetchStatus.FAILED, error=str(exc))

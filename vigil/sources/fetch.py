@@ -7,6 +7,7 @@ the others: the caller records what happened (health, backoff) and parses only w
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ import httpx
 
 from vigil import __version__
 from vigil.localfiles import LocalFileError, read_capped
+from vigil.sources.decoding import BoundedDecoder, OverCap, UnsupportedEncoding
 
 USER_AGENT = f"vigil/{__version__} (news monitor; polite: conditional GET, backoff)"
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -96,6 +98,8 @@ async def _fetch_many(
                     )
                 except TimeoutError:
                     return _failed(url, f"took longer than {limits.total_timeout:g} s in all")
+                except Exception as exc:  # MemoryError included: this feed fails, not its batch
+                    return _failed(url, f"{type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(url, v) for url, v in requests)))
 
@@ -145,16 +149,22 @@ async def _fetch_one(
                     f"{limits.max_bytes:,}-byte cap",
                     response.status_code,
                 )
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limits.max_bytes:
-                    return _failed(
-                        url,
-                        f"response passed the {limits.max_bytes:,}-byte cap; aborted",
-                        response.status_code,
-                    )
-                chunks.append(chunk)
+            try:
+                decoder = BoundedDecoder(response.headers.get("Content-Encoding"), limits.max_bytes)
+            except UnsupportedEncoding as exc:
+                return _failed(url, f"unsupported Content-Encoding {exc}", response.status_code)
+            chunks: list[bytes] = []
+            try:
+                async for raw in response.aiter_raw():
+                    chunks += decoder.feed(raw)
+            except OverCap:
+                return _failed(
+                    url,
+                    f"response passed the {limits.max_bytes:,}-byte cap (decoded); aborted",
+                    response.status_code,
+                )
+            except zlib.error as exc:
+                return _failed(url, f"broken compressed response ({exc})", response.status_code)
             return Fetched(
                 url,
                 FetchStatus.OK,
