@@ -707,3 +707,50 @@ def test_a_feed_of_200000_items_is_cut_to_the_first_ones(shape: str) -> None:
     result = parse_feed(data.encode(), SPEC, max_items=2_000)
     assert [a.title for a in result.articles] == [f"n{n}" for n in range(2_000)]
     assert result.warning and "200,000 items; the first 2,000 were read" in result.warning
+
+
+# -- 9, 10. queries built to exhaust the stack or the clock ---------------------------------
+
+
+def _rules_with_query(folder: Path, query: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "deep.yaml").write_text(
+        f"rules:\n  - id: deep\n    title: Deep\n    query: '{query}'\n", encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("(a OR " * 333 + "b" + ")" * 333, "parentheses nest more than 32 deep"),
+        ("NOT " * 494 + "a", "NOTs in a row nest more than 32 deep"),
+    ],
+    ids=["parentheses", "nots"],
+)
+def test_deeply_nested_queries_are_a_located_error(
+    tmp_path: Path, query: str, problem: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    folder = _rules_with_query(tmp_path / "rules", query)
+    result = CliRunner().invoke(app, ["rules", "check", str(folder)])
+    assert result.exit_code == 2
+    assert f"{folder / 'deep.yaml'}:4:" in result.output and problem in result.output
+    assert "RecursionError" not in result.output and len(result.output.splitlines()) < 10
+
+
+def test_a_regex_too_costly_to_run_is_refused_at_its_column(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    folder = _rules_with_query(tmp_path / "rules", r"Minsk AND /(\w+\W+){1000}\d/")
+    result = CliRunner().invoke(app, ["rules", "check", str(folder)])
+    assert result.exit_code == 2
+    assert f"{folder / 'deep.yaml'}:4:" in result.output
+    assert "too costly" in result.output and "19,005 instructions" in result.output
+    cheap = _rules_with_query(tmp_path / "cheap", r"Minsk AND /(\w+\W+){5}\d/")
+    assert CliRunner().invoke(app, ["rules", "check", str(cheap)]).exit_code == 0
