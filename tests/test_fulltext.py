@@ -39,7 +39,8 @@ def test_teasers_are_replaced_by_the_page_text(
         "    full_text: true\n",
         encoding="utf-8",
     )
-    monitor = Monitor(changed(settings, feeds=feeds, articles=""))
+    # The test's pages are on loopback, which full text refuses unless it is configured.
+    monitor = Monitor(changed(settings, feeds=feeds, articles="", full_text_private=True))
     summary = monitor.run()
     (source,) = summary.sources
     assert source.status == "read" and "1 article page(s) could not be fetched" in source.warning
@@ -52,3 +53,72 @@ def test_teasers_are_replaced_by_the_page_text(
     (feed_server.root / "story.html").unlink()
     again = monitor.run()
     assert again.sources[0].warning is None and again.new_items == 0
+
+
+def test_full_text_goes_only_to_the_feeds_host_and_never_to_private_addresses(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Internal(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(PAGE.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    internal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Internal)
+    threading.Thread(target=internal.serve_forever, daemon=True).start()
+    admin = f"http://127.0.0.1:{internal.server_address[1]}/internal/admin"
+    try:
+        items = "".join(
+            f"<item><title>Offer {n}</title><link>{admin}?id={n}</link><guid>urn:{n}</guid>"
+            "<description>Read more.</description></item>"
+            for n in range(2_000)
+        )
+        (feed_server.root / "ssrf.xml").write_text(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
+            "</channel></rss>",
+            encoding="utf-8",
+        )
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(
+            f"feeds:\n  - name: Teasers\n    url: {feed_server.url('ssrf.xml')}\n"
+            "    full_text: true\n",
+            encoding="utf-8",
+        )
+        summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+        # The links point at another port of loopback: another host than the feed's, and a
+        # private address besides. Not one request reached it.
+        assert hits == []
+        (source,) = summary.sources
+        assert "2000 link(s) not fetched" in (source.warning or "")
+        # Even configured for private addresses, another host stays refused.
+        changed_settings = changed(
+            settings, feeds=feeds, articles="", full_text_private=True, home=tmp_path / "h2"
+        )
+        Monitor(changed_settings).run()
+        assert hits == []
+    finally:
+        internal.shutdown()
+        internal.server_close()
+
+
+def test_a_page_policy_refuses_private_hosts_and_caps_the_pages() -> None:
+    from vigil.sources.fulltext import PagePolicy
+
+    policy = PagePolicy("https://feeds.example.org/rss", hosts=("www.example.org",))
+    assert policy.refusal("https://evil.example/x") == "evil.example is not the feed's host"
+    assert "loopback or private" in (
+        PagePolicy("http://localhost/rss").refusal("http://localhost/admin") or ""
+    )
+    assert "loopback or private" in (
+        PagePolicy("http://10.0.0.5/rss").refusal("http://10.0.0.5/admin") or ""
+    )
+    assert policy.refusal("file:///etc/passwd") == "not an http(s) link"

@@ -30,7 +30,7 @@ from vigil.rules import Match, Matcher, RuleSet, load_ruleset
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
 from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
-from vigil.sources.fulltext import with_full_text
+from vigil.sources.fulltext import PagePolicy, with_full_text
 from vigil.store import Store
 from vigil.store.locks import RunLock
 
@@ -362,10 +362,19 @@ class Monitor:
         if spec.full_text:
             known = self.store.known(a.canonical_id for a in articles)
             fresh = [a for a in articles if a.canonical_id not in known]
-            fresh, failed_pages = with_full_text(fresh, self.limits)
+            policy = PagePolicy(spec.url, spec.full_text_hosts, self.settings.full_text_private)
+            fresh, failed_pages, refused = with_full_text(fresh, self.limits, policy)
             articles = fresh
+            notes = []
             if failed_pages:
-                warning = f"{failed_pages} article page(s) could not be fetched; summaries kept"
+                notes.append(f"{failed_pages} article page(s) could not be fetched")
+            if refused:
+                notes.append(
+                    f"{refused} link(s) not fetched (not the feed's host, a private address, or "
+                    f"past {policy.max_pages} pages a run)"
+                )
+            if notes:
+                warning = "; ".join(notes) + "; summaries kept"
         outcome, per_rule = self.ingest(spec.name, articles)
         outcome.warning = "; ".join(w for w in (warning, outcome.warning) if w) or None
         if fetched.moved_to:

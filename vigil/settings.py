@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     feed_timeout: float = Field(60.0, gt=0, description="Seconds one feed fetch may take in all.")
     fetch_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once.")
     feed_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest feed accepted.")
+    full_text_private: bool = Field(
+        False, description="Let full_text fetch pages at loopback and private addresses."
+    )
     feed_max_items: int = Field(
         2_000, ge=1, description="Entries read of one feed: the first ones (the newest)."
     )

@@ -38,8 +38,10 @@ class FeedSpec(BaseModel):
     name: str = Field(min_length=1)
     url: str = Field(min_length=1)
     tags: tuple[str, ...] = ()
-    # For feeds that carry only a teaser: fetch each new article's page for its main text.
+    # For feeds that carry only a teaser: fetch each new article's page for its main text,
+    # from the feed's own host, or from these.
     full_text: bool = False
+    full_text_hosts: tuple[str, ...] = ()
 
     @field_validator("url")
     @classmethod
