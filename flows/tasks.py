@@ -108,6 +108,7 @@ def ingest_sources(
         summary.sources += outcomes
         summary.matches_per_rule.update(per_rule)
     specs = run.feeds(partition=partition, partitions=partitions)
+    summary.sources += run.duplicate_feeds
     batches = [specs[i : i + FEEDS_PER_TASK] for i in range(0, len(specs), FEEDS_PER_TASK)]
     futures = read_feeds.map(unmapped(run), batches)
     for batch, future in zip(batches, futures, strict=True):

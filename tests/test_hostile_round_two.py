@@ -754,3 +754,84 @@ def test_a_regex_too_costly_to_run_is_refused_at_its_column(tmp_path: Path) -> N
     assert "too costly" in result.output and "19,005 instructions" in result.output
     cheap = _rules_with_query(tmp_path / "cheap", r"Minsk AND /(\w+\W+){5}\d/")
     assert CliRunner().invoke(app, ["rules", "check", str(cheap)]).exit_code == 0
+
+
+# -- 17. duplicate feeds, and one story read by concurrent batches ---------------------------
+
+
+def test_a_thousand_feeds_with_one_url_make_one_request(settings: Settings, tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    requests: list[str] = []
+    body = _rss(
+        _item("Erdogan offers to mediate between Russia and Ukraine", "https://d.example/1")
+    )
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/same.xml"
+    try:
+        feeds = write_feeds_file(tmp_path / "feeds.yaml", [(f"Copy {n}", url) for n in range(1000)])
+        summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert requests == ["/same.xml"]
+    assert any("1 read" in line and "999 duplicate" in line for line in summary.lines())
+    duplicates = [s for s in summary.sources if s.status == "duplicate"]
+    assert len(duplicates) == 999 and duplicates[0].warning == (
+        "same URL as Copy 0: read once, as Copy 0"
+    )
+    assert summary.new_items == 1
+
+
+def test_one_story_read_by_concurrent_batches_is_one_cluster(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import threading
+
+    story = (
+        "Turkish President Recep Tayyip Erdogan offered on Tuesday to host talks between "
+        "Russia and Ukraine in Istanbul, saying Ankara was ready to mediate at any level."
+    )
+    names = []
+    for n in range(8):
+        (feed_server.root / f"wire-{n}.xml").write_text(
+            _rss(_item("Erdogan offers to host Russia-Ukraine talks", f"https://o{n}.example/s",
+                       body=story)),
+            encoding="utf-8",
+        )  # fmt: skip
+        names.append((f"Outlet {n}", feed_server.url(f"wire-{n}.xml")))
+    feeds = write_feeds_file(tmp_path / "feeds.yaml", names)
+    monitor = Monitor(changed(settings, feeds=feeds, articles=""))
+    specs = monitor.feeds()
+    start = threading.Barrier(len(specs))
+
+    def read(spec) -> None:
+        start.wait()
+        monitor.read_feeds([spec])
+
+    threads = [threading.Thread(target=read, args=(spec,)) for spec in specs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    from sqlalchemy import func, select
+
+    from vigil.store.schema import items
+
+    with monitor.store.engine.connect() as conn:
+        clusters = conn.execute(select(func.count(func.distinct(items.c.cluster_id)))).scalar()
+        stored = conn.execute(select(func.count()).select_from(items)).scalar()
+    assert (stored, clusters) == (8, 1)

@@ -45,7 +45,8 @@ class SourceOutcome:
     changed_items: int = 0  # stored before under the same id, with new text now
     error: str | None = None
     warning: str | None = None
-    # read | unchanged (304) | failed | waiting (backing off) | disabled (410 Gone)
+    # read | unchanged (304) | failed | waiting (backing off) | disabled (410 Gone) |
+    # duplicate (another feed has the same URL: read once, as that one)
     status: str = "read"
 
     @property
@@ -105,7 +106,7 @@ class RunSummary:
     def _ingest_lines(self) -> list[str]:
         counts = Counter(source.status for source in self.sources)
         parts = [f"{counts[status]} {status}" for status in ("read", "unchanged", "failed")]
-        parts += [f"{counts[s]} {s}" for s in ("waiting", "disabled") if counts[s]]
+        parts += [f"{counts[s]} {s}" for s in ("waiting", "disabled", "duplicate") if counts[s]]
         lines = [f"sources: {', '.join(parts)}"]
         for source in self.sources:
             if source.error:
@@ -230,6 +231,7 @@ class Monitor:
         self._transport: Transport | None = None
         self.held_locks: list[RunLock] = []
         self.compose_failures: list[str] = []  # readers whose messages could not be composed
+        self.duplicate_feeds: list[SourceOutcome] = []  # feeds sharing a URL, read once
         self._ingest_gate = threading.Semaphore(INGESTS_AT_ONCE)
         self._clusterer: Clusterer | None = None
         self._clusterer_lock = threading.Lock()  # feed batches run in concurrent tasks
@@ -267,9 +269,28 @@ class Monitor:
     def feeds(
         self, feeds_file: Path | None = None, *, partition: int = 0, partitions: int = 1
     ) -> list[FeedSpec]:
-        """The feeds to read; with ``partitions`` > 1, only this partition's share."""
+        """The feeds to read; with ``partitions`` > 1, only this partition's share.
+
+        Feeds that share a URL are read once, as the first of them: each other one is noted in
+        ``duplicate_feeds`` (a source outcome that names the feed it duplicates).
+        """
         specs = load_feeds_file(feeds_file or self.settings.feeds)
-        return [spec for spec in specs if partition_of(spec.name, partitions) == partition]
+        first_by_url: dict[str, FeedSpec] = {}
+        unique = []
+        self.duplicate_feeds = []
+        for spec in specs:
+            first = first_by_url.setdefault(spec.url, spec)
+            if first is spec:
+                unique.append(spec)
+            elif partition_of(first.name, partitions) == partition:
+                self.duplicate_feeds.append(
+                    SourceOutcome(
+                        spec.name,
+                        status="duplicate",
+                        warning=f"same URL as {first.name}: read once, as {first.name}",
+                    )
+                )
+        return [spec for spec in unique if partition_of(spec.name, partitions) == partition]
 
     def lock(self, name: str) -> RunLock:
         return RunLock(self.store.engine, name, timedelta(minutes=self.settings.run_lock_minutes))
@@ -479,7 +500,7 @@ class Monitor:
                 summary.sources += outcomes
                 summary.matches_per_rule.update(per_rule)
             outcomes, per_rule = self.read_feeds(self.feeds(feeds_file))
-            summary.sources += outcomes
+            summary.sources += outcomes + self.duplicate_feeds
             summary.matches_per_rule.update(per_rule)
             summary.composed = self.compose()
             summary.compose_failures = list(self.compose_failures)
