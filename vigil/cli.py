@@ -244,6 +244,8 @@ def _check_inputs(settings) -> None:
     from vigil.sources import load_feeds_file
 
     ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
+    for line in ruleset.skipped:
+        err.print(f"vigil: warning: {line}", markup=False)
     specs = load_feeds_file(settings.feeds)
     _check_state_folder(settings)
     if settings.recipients is not None:
@@ -381,6 +383,8 @@ def rules_check(
         table.add_row(rule.id, rule.title, str(rule.severity), status, rule.location)
     if ruleset.rules:
         out.print(table)
+    for line in ruleset.skipped:
+        err.print(f"warning: {line}", markup=False)
     for line in [*problems, *failures]:
         err.print(line, markup=False)
     if problems or failures:

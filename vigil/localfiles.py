@@ -47,6 +47,20 @@ def read_capped(path: Path, limit: int) -> bytes:
     return data
 
 
+def unreadable(path: Path, limit: int) -> str | None:
+    """Why :func:`read_capped` would refuse ``path`` (looked up without opening it), or None."""
+    try:
+        status = path.stat()
+    except OSError as exc:
+        reason = "a symlink loop" if exc.errno == errno.ELOOP else exc.strerror
+        return f"cannot read {path}: {reason}"
+    if not stat.S_ISREG(status.st_mode):
+        return f"{path} is {_kind(status.st_mode)}, not a regular file: skipped"
+    if status.st_size > limit:
+        return f"{path} is larger than {_size(limit)} ({_size(status.st_size)}): skipped"
+    return None
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"

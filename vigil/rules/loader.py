@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vigil.errors import FileFormatError
-from vigil.localfiles import inside
+from vigil.localfiles import MAX_YAML_BYTES, inside, unreadable
 from vigil.rules.model import (
     Action,
     Actor,
@@ -228,12 +228,16 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
     actors: dict[str, Actor] = {}
     actions: dict[str, Action] = {}
     parsed: list[tuple[_Located, _RulesFile]] = []
+    skipped: list[str] = []
     for path in files:
         if path.is_symlink() and not follow_links and not inside(path, folder):
-            problems.append(
+            skipped.append(
                 f"{path}: a link to a file outside the rules folder: refused "
                 "(VIGIL_RULES_FOLLOW_LINKS=true allows it)"
             )
+            continue
+        if reason := unreadable(path, MAX_YAML_BYTES):
+            skipped.append(reason)
             continue
         try:
             document = load_yaml(path)
@@ -293,7 +297,7 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
             f"{folder}: no rules: its files define actors or actions only, and a run would "
             "mark every item seen and match nothing (add rules: to a file)"
         )
-    return RuleSet(tuple(rules), actors, actions, tuple(files)), problems
+    return RuleSet(tuple(rules), actors, actions, tuple(files), tuple(skipped)), problems
 
 
 def _problem_at(located: _Located, location: tuple[Any, ...], message: str) -> str:

@@ -108,6 +108,9 @@ class RuleSet:
     actors: dict[str, Actor]
     actions: dict[str, Action] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
+    # Files of the folder that were not read: not regular files (a FIFO), too large, or links
+    # out of the folder. Named in warnings; the rules of the other files work.
+    skipped: tuple[str, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
