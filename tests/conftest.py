@@ -154,6 +154,50 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @dataclass
+class Answer:
+    """What a scripted loopback server sends back for one request."""
+
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ScriptedServer:
+    url: str  # base URL, no trailing slash
+    requests: list[str]  # the paths asked for, in order
+
+
+@contextlib.contextmanager
+def scripted_http(answer: Any) -> Iterator[ScriptedServer]:
+    """A real HTTP server on loopback that answers every GET with ``answer(path)`` (an
+    Answer), and records the paths asked for."""
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            reply = answer(self.path)
+            self.send_response(reply.status)
+            for name, value in {"Content-Length": str(len(reply.body)), **reply.headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield ScriptedServer(f"http://127.0.0.1:{server.server_address[1]}", requests)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
 class FeedServer:
     root: Path
     base_url: str

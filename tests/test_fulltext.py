@@ -58,25 +58,11 @@ def test_teasers_are_replaced_by_the_page_text(
 def test_full_text_goes_only_to_the_feeds_host_and_never_to_private_addresses(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    import http.server
-    import threading
+    from .conftest import Answer, scripted_http
 
-    hits: list[str] = []
-
-    class Internal(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(PAGE.encode())
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    internal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Internal)
-    threading.Thread(target=internal.serve_forever, daemon=True).start()
-    admin = f"http://127.0.0.1:{internal.server_address[1]}/internal/admin"
-    try:
+    with scripted_http(lambda path: Answer(PAGE.encode())) as internal:
+        hits = internal.requests
+        admin = f"{internal.url}/internal/admin"
         items = "".join(
             f"<item><title>Offer {n}</title><link>{admin}?id={n}</link><guid>urn:{n}</guid>"
             "<description>Read more.</description></item>"
@@ -99,15 +85,17 @@ def test_full_text_goes_only_to_the_feeds_host_and_never_to_private_addresses(
         assert hits == []
         (source,) = summary.sources
         assert "2000 link(s) not fetched" in (source.warning or "")
-        # Even configured for private addresses, another host stays refused.
-        changed_settings = changed(
-            settings, feeds=feeds, articles="", full_text_private=True, home=tmp_path / "h2"
+        # Even configured for private addresses, another host stays refused (a fresh store,
+        # so that every item is new and asks for its page again).
+        fresh = changed(
+            settings,
+            feeds=feeds,
+            articles="",
+            full_text_private=True,
+            database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
         )
-        Monitor(changed_settings).run()
-        assert hits == []
-    finally:
-        internal.shutdown()
-        internal.server_close()
+        again = Monitor(fresh).run()
+        assert again.new_items == 2_000 and hits == []
 
 
 def test_a_page_policy_refuses_private_hosts_and_caps_the_pages() -> None:

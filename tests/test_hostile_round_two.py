@@ -53,6 +53,14 @@ def _atom(updated: str, *, base: bool) -> bytes:
     ).encode()
 
 
+UTC_AND_NEW_YORK = (
+    "recipients:\n"
+    "  - {id: utc, email: utc@example.org, alerts: [], digest: every run}\n"
+    "  - {id: ny, email: ny@example.org, timezone: America/New_York, alerts: [],"
+    " digest: every run}\n"
+)
+
+
 # -- 1. dates outside a sane window ---------------------------------------------------------
 
 
@@ -101,10 +109,7 @@ def test_an_item_dated_year_one_stops_no_mail(
     feeds = write_feeds_file(tmp_path / "feeds.yaml", [("Year one", feed_server.url("year1.xml"))])
     recipients = write_recipients(
         tmp_path / "recipients.yaml",
-        "recipients:\n"
-        "  - {id: utc, email: utc@example.org, alerts: [], digest: every run}\n"
-        "  - {id: ny, email: ny@example.org, timezone: America/New_York, alerts: [],"
-        " digest: every run}\n",
+        UTC_AND_NEW_YORK,
     )
     monitor = Monitor(changed(settings, feeds=feeds, articles="", recipients=recipients))
     summary = monitor.run()
@@ -127,10 +132,7 @@ def test_one_recipient_failing_to_compose_stops_no_one_else(
     )
     recipients = write_recipients(
         tmp_path / "recipients.yaml",
-        "recipients:\n"
-        "  - {id: utc, email: utc@example.org, alerts: [], digest: every run}\n"
-        "  - {id: ny, email: ny@example.org, timezone: America/New_York, alerts: [],"
-        " digest: every run}\n",
+        UTC_AND_NEW_YORK,
     )
     broken = changed(settings, templates=templates, recipients=recipients)
     summary = Monitor(broken).run()
@@ -637,37 +639,18 @@ def test_a_double_gzip_bomb_is_cut_at_the_cap_without_inflating_it() -> None:
 def test_a_bomb_served_over_http_fails_alone_and_its_batch_mate_is_read(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    import http.server
-    import threading
+    from .conftest import Answer, scripted_http
 
-    bomb = _double_gzip_bomb(200)
-
-    class Bomb(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Encoding", "gzip, gzip")
-            self.send_header("Content-Length", str(len(bomb)))
-            self.end_headers()
-            self.wfile.write(bomb)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bomb)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    bomb = Answer(
+        _double_gzip_bomb(200),
+        headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"},
+    )
+    with scripted_http(lambda path: bomb) as server:
         feeds = write_feeds_file(
             tmp_path / "feeds.yaml",
-            [
-                ("Bomb", f"http://127.0.0.1:{server.server_address[1]}/feed.xml"),
-                ("Meduza", feed_server.url("meduza.rss.xml")),
-            ],
+            [("Bomb", f"{server.url}/feed.xml"), ("Meduza", feed_server.url("meduza.rss.xml"))],
         )
         summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
-    finally:
-        server.shutdown()
-        server.server_close()
     by_name = {source.name: source for source in summary.sources}
     assert by_name["Bomb"].status == "failed" and "cap (decoded)" in by_name["Bomb"].error
     assert by_name["Meduza"].status == "read" and by_name["Meduza"].new_items > 0
@@ -761,33 +744,16 @@ def test_a_regex_too_costly_to_run_is_refused_at_its_column(tmp_path: Path) -> N
 
 
 def test_a_thousand_feeds_with_one_url_make_one_request(settings: Settings, tmp_path: Path) -> None:
-    import http.server
-    import threading
+    from .conftest import Answer, scripted_http
 
-    requests: list[str] = []
     body = _rss(
         _item("Erdogan offers to mediate between Russia and Ukraine", "https://d.example/1")
     )
-
-    class Counting(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/same.xml"
-    try:
+    with scripted_http(lambda path: Answer(body.encode())) as server:
+        url = f"{server.url}/same.xml"
         feeds = write_feeds_file(tmp_path / "feeds.yaml", [(f"Copy {n}", url) for n in range(1000)])
         summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
-    finally:
-        server.shutdown()
-        server.server_close()
+        requests = server.requests
     assert requests == ["/same.xml"]
     assert any("1 read" in line and "999 duplicate" in line for line in summary.lines())
     duplicates = [s for s in summary.sources if s.status == "duplicate"]

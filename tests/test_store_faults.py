@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from vigil.monitor import Monitor
@@ -78,19 +78,21 @@ def postgres_settings(settings: Settings) -> tuple[Settings, str]:
 
 
 def test_postgres_sessions_killed_mid_transaction_fail_the_run_cleanly(
-    postgres_settings: tuple[Settings, str], monkeypatch: pytest.MonkeyPatch
+    postgres_settings: tuple[Settings, str],
 ) -> None:
     settings, application = postgres_settings
     monitor = Monitor(settings)
     killer = create_engine(monitor.store.engine.url.set(query={}))
-    original = monitor.matcher.match_many
     killed: list[int] = []
 
-    def match_then_kill(articles):  # the ingest transaction is open while this runs
-        found = original(articles)
-        with killer.begin() as conn:
+    def kill_mid_transaction(conn, cursor, statement, parameters, context, executemany):
+        # Right after the first item is written, inside the ingest transaction (matching now
+        # runs before it): every vigil session is terminated, this one included.
+        if killed or not statement.lstrip().upper().startswith("INSERT INTO ITEMS"):
+            return
+        with killer.begin() as other:
             killed.extend(
-                conn.execute(
+                other.execute(
                     text(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE application_name = :name"
@@ -98,14 +100,13 @@ def test_postgres_sessions_killed_mid_transaction_fail_the_run_cleanly(
                     {"name": application},
                 ).scalars()
             )
-        return found
 
-    monkeypatch.setattr(monitor.matcher, "match_many", match_then_kill)
+    event.listen(monitor.store.engine, "after_cursor_execute", kill_mid_transaction)
     with pytest.raises(OperationalError):
         monitor.run()
     assert killed and all(killed)
     assert maildir_messages(settings.outbox) == []
-    monkeypatch.undo()
+    event.remove(monitor.store.engine, "after_cursor_execute", kill_mid_transaction)
     # As after a server restart: the pool reconnects, nothing half-written is left behind.
     summary = monitor.run()
     assert summary.ok and summary.new_items == 19, summary.lines()

@@ -49,14 +49,26 @@ class PagePolicy:
         """Why ``link`` is not fetched, or None."""
         parts = urlsplit(link)
         host = (parts.hostname or "").lower()
-        own = (urlsplit(self.feed_url).hostname or "").lower()
         if parts.scheme not in {"http", "https"} or not host:
             return "not an http(s) link"
-        if host != own and host not in {h.lower() for h in self.hosts}:
-            return f"{host} is not the feed's host"
+        where = _origin(link)
+        if where != _origin(self.feed_url) and host not in {h.lower() for h in self.hosts}:
+            shown = host if where[1] is None else f"{host}:{where[1]}"
+            return f"{shown} is not the feed's host"
         if not self.allow_private and _private(host):
             return f"{host} is a loopback or private address"
         return None
+
+
+def _origin(url: str) -> tuple[str, int | None]:
+    """Host and port (None for the scheme's default): another port is another service."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return (parts.hostname or "").lower(), None if port in (None, default) else port
 
 
 @functools.lru_cache(maxsize=256)  # one look-up per host, not per link
