@@ -67,3 +67,18 @@ def test_new_items_in_a_later_run_get_their_own_digest(
     assert second.matches_per_rule["bayraktar-tb2"] == 1
     assert second.composed[0].matches == sum(second.matches_per_rule.values())
     assert monitor.store.message_counts() == {"sent": 2}
+
+
+def test_a_summary_says_what_this_run_did_not_running_totals() -> None:
+    from vigil.monitor import RunSummary, SourceOutcome
+
+    # A digests or alerts run reads no source: no "sources: 0 read" line.
+    outbox_only = RunSummary(outbox={"sent": 40})
+    assert not any(line.startswith("sources:") for line in outbox_only.lines())
+    # "outbox: 40 sent" was a running total printed by runs that sent nothing: gone. What
+    # waits for a retry, or failed for good, is said.
+    assert not any(line.startswith("outbox:") for line in outbox_only.lines())
+    waiting = RunSummary(outbox={"sent": 40, "pending": 2, "failed": 1})
+    assert "outbox: 2 pending, 1 failed (vigil digest outbox)" in waiting.lines()
+    ingest = RunSummary(ingested=True, sources=[SourceOutcome("Meduza", new_items=3)])
+    assert ingest.lines()[:2] == ["sources: 1 read, 0 unchanged, 0 failed", "new items: 3"]
