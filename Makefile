@@ -37,8 +37,9 @@ test: $(VENV)/.test-extras chromium
 	    echo "PostgreSQL is not reachable at $(PG_URL): start it, or set PG_URL=..."; exit 1; }
 	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not slow"
 
-# The slow checks: multi-worker scale-out (a Prefect server on PostgreSQL, two workers) and the
-# SIGKILL loop, which runs on both stores. About four minutes.
+# The slow checks: multi-worker scale-out (a Prefect server on PostgreSQL, two workers), the
+# SIGKILL loop, which runs on both stores, and vigil serve for minutes, killed and restarted.
+# About seven minutes.
 test-slow: $(VENV)/.test-extras
 	$(BIN)/pytest -m slow
 	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m slow tests/test_kill.py
