@@ -48,17 +48,22 @@ def test_opening_a_current_store_changes_nothing(database_url: str) -> None:
     engine.dispose()
 
 
-def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) -> None:
+def _downgrade(conn, revision: str) -> None:
+    """Take the store on ``conn`` back to ``revision``, as an older vigil left it."""
     from alembic import command
 
     from vigil.store.migrate import _config
 
+    config = _config()
+    config.attributes["connection"] = conn
+    command.downgrade(config, revision)
+    config.attributes.pop("connection")
+
+
+def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) -> None:
     store = Store(database_url)
     with store.engine.begin() as conn:
-        config = _config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0001")
-        config.attributes.pop("connection")
+        _downgrade(conn, "0001")
     assert current_revision(store.engine) == "0001"
     indexes = {index["name"] for index in inspect(store.engine).get_indexes("matches")}
     assert "ix_matches_matched_at" not in indexes
@@ -73,18 +78,13 @@ def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) ->
 
 def test_stored_identities_are_scoped_to_their_feed_on_upgrade(database_url: str) -> None:
     """Items stored before 0003 keep being recognised: nothing is ingested or sent twice."""
-    from alembic import command
     from sqlalchemy import text
 
     from vigil.article import Article
-    from vigil.store.migrate import _config
 
     store = Store(database_url)
     with store.engine.begin() as conn:
-        config = _config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0002")
-        config.attributes.pop("connection")
+        _downgrade(conn, "0002")
         conn.execute(
             text(
                 "INSERT INTO items (canonical_id, outlet, title, body, date_missing, tags, "
