@@ -20,7 +20,7 @@ from vigil.settings import Settings
 from vigil.sources import FeedSpec, parse_feed
 from vigil.sources.fetch import FetchLimits, FetchStatus, Validators, fetch_many
 
-from .conftest import EXAMPLES, changed, write_feeds_file
+from .conftest import EXAMPLES, LoopbackHTTPServer, changed, write_feeds_file
 
 RSS = (EXAMPLES / "feeds" / "meduza.rss.xml").read_bytes()
 ETAG = '"v1-abc"'
@@ -133,8 +133,7 @@ class Server:
 @pytest.fixture
 def server() -> Iterator[Server]:
     behaviour = Behaviour()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
-    httpd.daemon_threads = True
+    httpd = LoopbackHTTPServer(("127.0.0.1", 0), _handler(behaviour))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

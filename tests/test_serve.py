@@ -22,7 +22,7 @@ import pytest
 
 from flows.server import free_port
 
-from .conftest import RULES, TEMPLATES, maildir_messages
+from .conftest import RULES, TEMPLATES, LoopbackHTTPServer, maildir_messages
 
 pytestmark = pytest.mark.slow
 
@@ -76,8 +76,7 @@ def growing_feed() -> Iterator[GrowingFeed]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     feed.url = f"http://127.0.0.1:{server.server_address[1]}/grow.xml"
     try:
