@@ -469,10 +469,10 @@ def _load_articles(names: list[str], settings):
     for name in names:
         path = Path(name)
         if path.is_dir():
-            problems: list[str] = []
+            problems: list[tuple[Path, str]] = []
             found = read_article_folder(path, problems=problems)
             loaded += [(f"{path}/{a.title[:30]}", a) for a in found]
-            for problem in problems:
+            for _, problem in problems:
                 err.print(f"vigil: skipped: {problem}", markup=False)
         elif path.exists() and not name.isdigit():
             try:

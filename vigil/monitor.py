@@ -183,15 +183,6 @@ FETCH_CHUNK = 25  # feeds fetched at once within one call of read_feeds
 INGESTS_AT_ONCE = 2  # batches parsed and matched at once (the flows read batches concurrently)
 
 
-def _file_named(problem: str, folder: Path) -> str:
-    """The file a folder problem is about ("…/x.txt is a FIFO" -> "x.txt")."""
-    prefix = f"{folder}/"
-    for word in problem.replace(":", " ").split():
-        if word.startswith(prefix):
-            return word[len(prefix) :]
-    return "?"
-
-
 def partition_of(name: str, partitions: int) -> int:
     """A feed's partition: stable across runs and machines, so each feed has one reader."""
     return zlib.crc32(name.encode("utf-8")) % partitions if partitions > 1 else 0
@@ -424,17 +415,16 @@ class Monitor:
     def ingest_folder(self, folder: Path) -> tuple[list[SourceOutcome], Counter[str]]:
         """The article folder, and each file in it that could not be read as its own failed
         source (named, the rest read), as bad feeds are."""
-        problems: list[str] = []
+        problems: list[tuple[Path, str]] = []
         try:
             articles = read_article_folder(folder, problems=problems)
         except SourceError as exc:
             return [SourceOutcome(folder.name, status="failed", error=str(exc))], Counter()
         outcome, per_rule = self.ingest(folder.name, articles)
         bad = [
-            SourceOutcome(f"{folder.name}/{_file_named(problem, folder)}", status="failed",
-                          error=problem)
-            for problem in problems
-        ]  # fmt: skip
+            SourceOutcome(f"{folder.name}/{path.name}", status="failed", error=problem)
+            for path, problem in problems
+        ]
         return [outcome, *bad], per_rule
 
     def compose(

@@ -48,7 +48,10 @@ def _split_title_line(line: str) -> tuple[str, str | None]:
 
 
 def read_article_folder(
-    folder: Path, *, outlet: str | None = None, problems: list[str] | None = None
+    folder: Path,
+    *,
+    outlet: str | None = None,
+    problems: list[tuple[Path, str]] | None = None,
 ) -> list[Article]:
     """Every ``*.txt`` file of ``folder``, sorted by name.
 
@@ -57,9 +60,10 @@ def read_article_folder(
     says which file it came from.
 
     A file that cannot be an article (not UTF-8, binary, empty, a FIFO or folder named
-    ``x.txt``, a symlink loop, larger than 5 MB) is skipped and described in ``problems``, so
-    one bad file never keeps the others, or the feeds, from being read. Without ``problems``
-    the first bad file raises SourceError (for commands that read one file on request).
+    ``x.txt``, a symlink loop, larger than 5 MB) is skipped and listed in ``problems`` as
+    (file, what is wrong), so one bad file never keeps the others, or the feeds, from being
+    read. Without ``problems`` the first bad file raises SourceError (for commands that read
+    one file on request).
     """
     if not folder.is_dir():
         raise SourceError(f"{folder}: not a folder of article files")
@@ -70,7 +74,7 @@ def read_article_folder(
         except (SourceError, LocalFileError) as exc:
             if problems is None:
                 raise SourceError(str(exc)) from None
-            problems.append(str(exc))
+            problems.append((path, str(exc)))
             continue
         articles.append(article)
     return articles
