@@ -1,4 +1,4 @@
-from vigil.text import fold, fold_term, html_to_text, normalise_text, sentence_spans
+from vigil.text import fold, fold_term, normalise_text, sentence_spans
 
 
 def test_fold_is_case_and_diacritic_insensitive() -> None:
@@ -34,11 +34,3 @@ def test_sentences_do_not_break_after_abbreviations() -> None:
         "Then what?",
         "New paragraph",
     ]
-
-
-def test_html_to_text_drops_markup_scripts_and_keeps_blocks() -> None:
-    html = (
-        "<p>Ankara &amp; Kyiv</p><script>alert(1)</script>"
-        "<iframe src=x>hidden</iframe><p>Next <b>one</b></p>"
-    )
-    assert html_to_text(html) == "Ankara & Kyiv\nNext one"

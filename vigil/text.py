@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 # Spaces that look like spaces to a reader but not to a regex or a word splitter.
 _ODD_SPACES = re.compile(r"[\u00a0\u2007\u202f\u2000-\u200a\u3000]")
@@ -41,12 +40,16 @@ _EXTRA_FOLDS = {
 
 def normalise_text(text: str) -> str:
     """NFC, one kind of space, no invisible characters: what every source's text goes through."""
-    text = unicodedata.normalize("NFC", text)
-    text = _ZERO_WIDTH.sub("", text)
-    text = _ODD_SPACES.sub(" ", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # NFC, odd spaces and invisible characters are never ASCII
+        text = unicodedata.normalize("NFC", text)
+        text = _ZERO_WIDTH.sub("", text)
+        text = _ODD_SPACES.sub(" ", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One space between words, so a phrase in a rule matches however the source spaced it.
-    return _SPACE_RUNS.sub(" ", text)
+    if "  " in text or "\t" in text or "\f" in text or "\v" in text:
+        return _SPACE_RUNS.sub(" ", text)
+    return text
 
 
 def fold_char(char: str) -> str:
@@ -217,74 +220,3 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             lead = len(piece) - len(piece.lstrip())
             trimmed.append((begin + lead, begin + lead + len(stripped)))
     return trimmed
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the visible text of an HTML fragment, one line per block element."""
-
-    _BLOCKS = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "tr",
-            "blockquote",
-            "section",
-            "article",
-            "figure",
-            "figcaption",
-            "pre",
-            "hr",
-            "table",
-        }
-    )
-    _INVISIBLE = frozenset({"script", "style", "iframe", "noscript", "template", "object"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._INVISIBLE:
-            self._hidden_depth += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._INVISIBLE:
-            self._hidden_depth = max(0, self._hidden_depth - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        # In HTML a line break in the source is a space; a blank line still parts paragraphs
-        # (feeds that send plain text mean it as one).
-        if not self._hidden_depth:
-            paragraphs = _BLANK_LINE.split(data)
-            self.parts.append("\n".join(_ANY_SPACE.sub(" ", part) for part in paragraphs))
-
-
-_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-_ANY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
-
-
-def html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment: tags and scripts dropped, entities decoded, blocks kept."""
-    if not fragment:  # a mangled feed can hand over None where text belongs
-        return ""
-    extractor = _TextExtractor()
-    extractor.feed(fragment)
-    extractor.close()
-    text = normalise_text("".join(extractor.parts))
-    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)

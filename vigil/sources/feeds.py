@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vigil import __version__
 from vigil.article import Article
 from vigil.errors import FileFormatError, SourceError
+from vigil.html_text import html_to_text
 from vigil.sources.dates import believable
 from vigil.sources.fastpath import fast_entries
 from vigil.sources.xmlguard import refuse_entity_declarations
-from vigil.text import html_to_text
 from vigil.yamlfile import load_yaml, mark_of, validate
 
 USER_AGENT = f"vigil/{__version__} (news monitor; feedparser)"
