@@ -22,6 +22,7 @@ import configparser
 import contextlib
 import email.utils
 import hashlib
+import json
 import os
 import platform
 import random
@@ -100,6 +101,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="time vigil only: no rss2email or feed2exec (and no install of them)",
     )
     parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help="comma-separated peers to time (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the figures as one JSON object on stdout (progress goes to stderr)",
+    )
+    parser.add_argument(
         "--peers-venv",
         type=Path,
         default=Path(tempfile.gettempdir()) / "peers-venv",
@@ -119,6 +130,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="seconds to wait for the Prefect server's /api/health (default: 180)",
     )
     args = parser.parse_args(argv)
+    args.peers = () if args.skip_peers else tuple(p for p in args.peers.split(",") if p)
+    if unknown := set(args.peers) - set(PEERS):
+        parser.error(f"--peers: unknown peer(s) {', '.join(sorted(unknown))}; known: {PEERS}")
     for name in ("feeds", "items", "runs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -629,8 +643,8 @@ def vigil_series(
 # -- the peers ------------------------------------------------------------------------------
 
 
-def ensure_peers(venv: Path) -> dict[str, str]:
-    """Install rss2email and feed2exec into their own venv: {peer: version or 'failed: ...'}."""
+def ensure_peers(venv: Path, peers: Sequence[str] = PEERS) -> dict[str, str]:
+    """Install the peers into their own venv: {peer: version or 'failed: ...'}."""
     python = venv / "bin" / "python"
     if not python.exists():
         print(f"  creating {venv} ...", flush=True)
@@ -638,9 +652,9 @@ def ensure_peers(venv: Path) -> dict[str, str]:
             [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True
         )
         if made.returncode != 0:
-            return {peer: f"failed: venv: {made.stderr.strip()[-300:]}" for peer in PEERS}
+            return {peer: f"failed: venv: {made.stderr.strip()[-300:]}" for peer in peers}
     found = {}
-    for peer in PEERS:
+    for peer in peers:
         version = _version(python, peer)
         if version is None:
             print(f"  pip install {peer} into {venv} ...", flush=True)
@@ -900,11 +914,11 @@ def measure(scratch: Path, args: argparse.Namespace, results: Results) -> None:
         stop_group(prefect)  # not left running (and using CPU) while the peers are timed
         prefect = None
 
-        if args.skip_peers:
+        if not args.peers:
             return
-        results.peers = ensure_peers(args.peers_venv)
+        results.peers = ensure_peers(args.peers_venv, args.peers)
         opml = write_opml(scratch / "feeds.opml", server, feed_paths)
-        for peer in PEERS:
+        for peer in args.peers:
             cold, warm = rows[f"{peer}_cold"], rows[f"{peer}_warm"]
             if results.peers[peer].startswith("failed"):
                 cold.failed = warm.failed = results.peers[peer]
@@ -954,7 +968,7 @@ def report(results: Results, args: argparse.Namespace) -> None:
     print(f"  {'on a running server':<50} {_ratio(b_warm, b_cold):>8}")
     print(f"  {'one-shot':<50} {_ratio(a_warm, a_cold):>8}")
     ratios: list[tuple[str, str]] = []
-    for peer in () if args.skip_peers else PEERS:
+    for peer in args.peers:
         cold, warm = rows[f"{peer}_cold"], rows[f"{peer}_warm"]
         ratios += [
             (f"{peer} cold / vigil-on-server cold", _ratio(cold, b_cold)),
@@ -987,7 +1001,7 @@ def summary(results: Results, args: argparse.Namespace) -> str:
         f"{a_cold.wall:.1f} s / {a_warm.wall:.1f} s one-shot (peak RSS {b_cold.rss:.0f} MiB "
         f"on a server, {a_cold.rss:.0f} MiB one-shot with its temporary server)"
     ]
-    for peer in PEERS if not args.skip_peers else ():
+    for peer in args.peers:
         cold, warm = rows[f"{peer}_cold"], rows[f"{peer}_warm"]
         if not cold.ok:
             parts.append(f"{peer} failed")
@@ -1027,8 +1041,64 @@ def scratch_dir() -> Iterator[Path]:
         yield Path(tmp)
 
 
+def figures(results: Results, args: argparse.Namespace) -> dict[str, object]:
+    """The results for scripts: every row, the ratios the issue's targets name, parse speed."""
+    rows = results.rows
+
+    def number(value: float) -> float | None:
+        return None if value != value else round(value, 3)
+
+    def ratio(top: Row, bottom: Row) -> float | None:
+        return number(top.wall / bottom.wall) if top.ok and bottom.ok else None
+
+    out: dict[str, object] = {
+        "feeds": args.feeds,
+        "items": args.items,
+        "runs": args.runs,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "rows": {
+            key: {
+                "name": row.name,
+                "wall_s": number(row.wall),
+                "tree_mib": number(row.rss),
+                "messages": sorted(set(row.messages)),
+                "failed": row.failed,
+            }
+            for key, row in rows.items()
+        },
+        "server_mib": number(results.server_mib),
+        "peers": results.peers,
+        "ratios": {},
+    }
+    ratios: dict[str, float | None] = {}
+    for peer in args.peers:
+        cold, warm = rows[f"{peer}_cold"], rows[f"{peer}_warm"]
+        ratios[f"{peer}_cold_over_vigil_server_cold"] = ratio(cold, rows["b_cold"])
+        ratios[f"{peer}_cold_over_vigil_oneshot_cold"] = ratio(cold, rows["a_cold"])
+        ratios[f"{peer}_warm_over_vigil_server_warm"] = ratio(warm, rows["b_warm"])
+        ratios[f"{peer}_warm_over_vigil_oneshot_warm"] = ratio(warm, rows["a_warm"])
+    out["ratios"] = ratios
+    if results.speed:
+        out["parse_entries_per_s"] = {
+            label: round(results.speed.rate(label)) for label in results.speed.seconds
+        }
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.json:
+        # Progress and the table to stderr; stdout carries the JSON object only.
+        with contextlib.redirect_stdout(sys.stderr):
+            code, results = _main(args)
+        if results is not None:
+            print(json.dumps(figures(results, args), indent=2))
+        return code
+    return _main(args)[0]
+
+
+def _main(args: argparse.Namespace) -> tuple[int, Results | None]:
     # A SIGTERM unwinds like Ctrl-C, so the finally blocks stop the servers.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     prefect_version, vigil_version, feedparser_version = versions().split()
@@ -1042,8 +1112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  machine        {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
     print("  vigil command  python -m vigil.cli run --feeds FILE --no-articles "
           "(VIGIL_FETCH_CONCURRENCY=16, Maildir outbox)")  # fmt: skip
-    peers = f"rss2email (r2e run), feed2exec (feed2exec fetch), venv {args.peers_venv}"
-    print(f"  peers          {'skipped' if args.skip_peers else peers}")
+    peers = f"{', '.join(args.peers)}, venv {args.peers_venv}" if args.peers else "skipped"
+    print(f"  peers          {peers}")
     rss = "GNU time %M and a /proc tree sampler"
     if not HAVE_TIME:
         rss = f"a /proc tree sampler only ({GNU_TIME} missing: apt-get install time)"
@@ -1056,8 +1126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "b_cold": "vigil on running server, cold",
         "b_warm": "vigil on running server, warm",
     }
-    if not args.skip_peers:
-        for peer in PEERS:
+    if args.peers:
+        for peer in args.peers:
             names[f"{peer}_cold"] = f"{peer}, cold"
             names[f"{peer}_warm"] = f"{peer}, warm"
     results = Results({key: Row(name) for key, name in names.items()})
@@ -1066,11 +1136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure(scratch, args, results)
     except BenchmarkError as exc:
         print(f"\nbenchmark failed: {exc}", file=sys.stderr)
-        return 1
+        return 1, None
     if results.peers:
         print("  peers installed: " + ", ".join(f"{k} {v}" for k, v in results.peers.items()))
     report(results, args)
-    return 0
+    return 0, results
 
 
 if __name__ == "__main__":

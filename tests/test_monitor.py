@@ -5,6 +5,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from vigil.monitor import Monitor
+from vigil.rules import Matcher
 from vigil.settings import Settings
 from vigil.store.schema import feeds
 
@@ -82,3 +83,63 @@ def test_a_summary_says_what_this_run_did_not_running_totals() -> None:
     assert "outbox: 2 pending, 1 failed (vigil digest outbox)" in waiting.lines()
     ingest = RunSummary(ingested=True, sources=[SourceOutcome("Meduza", new_items=3)])
     assert ingest.lines()[:2] == ["sources: 1 read, 0 unchanged, 0 failed", "new items: 3"]
+
+
+class _RecordingMatcher(Matcher):
+    """Records the size of each batch it is given; with ``poison``, fails on any batch that
+    holds an article of that outlet (a fault one feed brings into its batch)."""
+
+    def __init__(self, ruleset, poison=None):  # type: ignore[no-untyped-def]
+        super().__init__(ruleset)
+        self.calls: list[int] = []
+        self.poison = poison
+
+    def match_many(self, articles):  # type: ignore[no-untyped-def]
+        self.calls.append(len(articles))
+        if any(article.outlet == self.poison for article in articles):
+            raise RuntimeError(f"the matcher choked on a {self.poison} item")
+        return super().match_many(articles)
+
+
+def test_a_chunk_of_feeds_is_matched_and_stored_as_one_batch(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feeds_file = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [
+            ("Daily Sabah", feed_server.url("daily-sabah.rss.xml")),
+            ("Meduza", feed_server.url("meduza.rss.xml")),
+        ],
+    )
+    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    monitor.matcher = recording = _RecordingMatcher(monitor.ruleset)
+    summary = monitor.run()
+    assert recording.calls == [7 + 5]  # both feeds' articles in one call
+    assert {s.name: s.new_items for s in summary.sources} == {"Daily Sabah": 7, "Meduza": 5}
+    assert sum(summary.matches_per_rule.values()) > 0
+
+
+def test_a_feed_that_breaks_its_batch_fails_alone(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feeds_file = write_feeds_file(
+        tmp_path / "feeds.yaml",
+        [
+            ("Daily Sabah", feed_server.url("daily-sabah.rss.xml")),
+            ("Meduza", feed_server.url("meduza.rss.xml")),
+        ],
+    )
+    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    monitor.matcher = poisoned = _RecordingMatcher(monitor.ruleset, poison="Meduza")
+    summary = monitor.run()
+    by_name = {source.name: source for source in summary.sources}
+    assert by_name["Daily Sabah"].status == "read" and by_name["Daily Sabah"].new_items == 7
+    assert by_name["Meduza"].status == "failed"
+    assert "the matcher choked on a Meduza item" in (by_name["Meduza"].error or "")
+    assert poisoned.calls == [12, 7, 5]  # the batch, then each feed on its own
+    with monitor.store.engine.connect() as conn:
+        health = {row.name: row for row in conn.execute(select(feeds))}
+    assert health["Meduza"].consecutive_failures == 1
+    assert health["Daily Sabah"].consecutive_failures == 0
+    # Nothing of Meduza was kept: the next run sees its items as new.
+    assert monitor.store.counts()["items"] == 7

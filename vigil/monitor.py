@@ -201,6 +201,33 @@ def recipients_of(settings: Settings, ruleset: RuleSet) -> list[Recipient]:
     return load_recipients(settings.recipients, ruleset, feed_tags)
 
 
+@dataclass(frozen=True)
+class _ParsedFeed:
+    """A fetched feed's articles, waiting to be stored with its chunk's."""
+
+    spec: FeedSpec
+    fetched: Fetched
+    articles: list[Article]
+    warning: str | None
+    items_read: int  # entries in the feed, before full text dropped the known ones
+
+
+def _failure(spec: FeedSpec, fetched: Fetched, error: str) -> tuple[SourceOutcome, Fetched]:
+    """A feed that failed after its fetch: its outcome, and the fetch to record as failed."""
+    recorded = replace(fetched, status=FetchStatus.FAILED, error=error)
+    return SourceOutcome(spec.name, status="failed", error=error), recorded
+
+
+def _stored(
+    feed: _ParsedFeed, outcome: SourceOutcome, per_rule: Counter[str]
+) -> tuple[SourceOutcome, Counter[str], Fetched]:
+    """A stored feed's outcome with its parser's warnings, and the fetch to record."""
+    outcome.warning = "; ".join(w for w in (feed.warning, outcome.warning) if w) or None
+    if feed.fetched.moved_to:
+        outcome.warning = f"moved permanently to {feed.fetched.moved_to}; following it from now on"
+    return outcome, per_rule, feed.fetched
+
+
 class Monitor:
     """One configured monitor: settings, compiled rules, store, templates and transport."""
 
@@ -326,49 +353,72 @@ class Monitor:
             # Fetching overlaps freely across concurrent batches; parsing and matching, which
             # is where memory goes, runs for at most INGESTS_AT_ONCE batches at a time.
             with self._ingest_gate:
-                for (spec, _), result in zip(chunk, fetched, strict=True):
-                    outcome, found = self._ingest_fetched_alone(spec, result)
+                for outcome, found in self._ingest_chunk(
+                    [(spec, result) for (spec, _), result in zip(chunk, fetched, strict=True)]
+                ):
                     outcomes.append(outcome)
                     per_rule.update(found)
         order = {spec.name: index for index, spec in enumerate(specs)}
         outcomes.sort(key=lambda outcome: order[outcome.name])
         return outcomes, per_rule
 
-    def _ingest_fetched_alone(
-        self, spec: FeedSpec, fetched: Fetched
-    ) -> tuple[SourceOutcome, Counter[str]]:
-        """One feed's parse and store; whatever goes wrong is this feed's failure, recorded
-        in its health, never its batch-mates' (they would show as "not fetched yet")."""
-        try:
-            return self._ingest_fetched(spec, fetched)
-        except (StoreError, DBAPIError, OSError):
-            raise  # the store itself is down: the run fails, and says so
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            self.store.record_fetch(spec, replace(fetched, status=FetchStatus.FAILED, error=error))
-            return SourceOutcome(spec.name, status="failed", error=error), Counter()
+    def _ingest_chunk(
+        self, chunk: Sequence[tuple[FeedSpec, Fetched]]
+    ) -> list[tuple[SourceOutcome, Counter[str]]]:
+        """A chunk of fetched feeds in bulk: each parsed on its own, then all their articles
+        matched and stored in one batch, and every feed's health in one transaction.
 
-    def _ingest_fetched(
+        Whatever goes wrong with one feed is that feed's failure, recorded in its health,
+        never its chunk-mates' (they would show as "not fetched yet"): a batch that fails to
+        store is stored again feed by feed, so the failure lands on the feed that caused it.
+        """
+        health: list[tuple[FeedSpec, Fetched, int]] = []
+        done: dict[str, tuple[SourceOutcome, Counter[str]]] = {}
+        ready: list[_ParsedFeed] = []
+        for spec, fetched in chunk:
+            try:
+                parsed = self._parse_fetched(spec, fetched)
+            except (StoreError, DBAPIError, OSError):
+                raise  # the store itself is down: the run fails, and says so
+            except Exception as exc:
+                parsed = _failure(spec, fetched, f"{type(exc).__name__}: {exc}"[:500])
+            if isinstance(parsed, _ParsedFeed):
+                ready.append(parsed)
+            else:
+                outcome, recorded = parsed
+                done[spec.name] = (outcome, Counter())
+                health.append((spec, recorded, 0))
+        try:
+            stored = self._store_together(ready)
+        except (StoreError, DBAPIError, OSError):
+            raise
+        except Exception:
+            stored = [self._store_alone(feed) for feed in ready]
+        for feed, (outcome, per_rule, recorded) in zip(ready, stored, strict=True):
+            done[feed.spec.name] = (outcome, per_rule)
+            health.append((feed.spec, recorded, feed.items_read))
+        self.store.record_fetches(health)
+        return [done[spec.name] for spec, _ in chunk]
+
+    def _parse_fetched(
         self, spec: FeedSpec, fetched: Fetched
-    ) -> tuple[SourceOutcome, Counter[str]]:
+    ) -> _ParsedFeed | tuple[SourceOutcome, Fetched]:
+        """A fetched feed's articles (full text added where the feed asks for it); or, when
+        there is nothing to store, its outcome and the fetch to record in its health."""
         if fetched.status is FetchStatus.NOT_MODIFIED:
-            self.store.record_fetch(spec, fetched)
-            return SourceOutcome(spec.name, status="unchanged"), Counter()
+            return SourceOutcome(spec.name, status="unchanged"), fetched
         if fetched.status is not FetchStatus.OK:
-            self.store.record_fetch(spec, fetched)
             status = "disabled" if fetched.status is FetchStatus.GONE else "failed"
-            return SourceOutcome(spec.name, status=status, error=fetched.error), Counter()
+            return SourceOutcome(spec.name, status=status, error=fetched.error), fetched
         try:
             parsed = parse_feed(
                 fetched.body or b"", spec, now=self.clock(), max_items=self.settings.feed_max_items
             )
         except SourceError as exc:
-            self.store.record_fetch(
-                spec, replace(fetched, status=FetchStatus.FAILED, error=str(exc))
-            )
             # The summary line names the feed already: "FAILED Meduza: not a feed (…)".
-            error = str(exc).removeprefix(f"{spec.name}: ")
-            return SourceOutcome(spec.name, status="failed", error=error), Counter()
+            outcome, recorded = _failure(spec, fetched, str(exc))
+            outcome.error = str(exc).removeprefix(f"{spec.name}: ")
+            return outcome, recorded
         articles = parsed.articles
         warning = parsed.warning
         if spec.full_text:
@@ -387,12 +437,50 @@ class Monitor:
                 )
             if notes:
                 warning = "; ".join(notes) + "; summaries kept"
-        outcome, per_rule = self.ingest(spec.name, articles)
-        outcome.warning = "; ".join(w for w in (warning, outcome.warning) if w) or None
-        if fetched.moved_to:
-            outcome.warning = f"moved permanently to {fetched.moved_to}; following it from now on"
-        self.store.record_fetch(spec, fetched, items=len(parsed.articles))
-        return outcome, per_rule
+        return _ParsedFeed(spec, fetched, articles, warning, len(parsed.articles))
+
+    def _store_together(
+        self, ready: Sequence[_ParsedFeed]
+    ) -> list[tuple[SourceOutcome, Counter[str], Fetched]]:
+        """Every parsed feed's articles matched and stored in one batch."""
+        articles = [article for feed in ready for article in feed.articles]
+        if not articles:
+            return [_stored(feed, SourceOutcome(feed.spec.name), Counter()) for feed in ready]
+        changed: list[tuple[int, Article, Sequence[Match]]] = []
+        warned = len(self.matcher.warnings)
+        new = self.store.ingest(articles, self.matcher.match_many, self.clusterer, changed=changed)
+        warnings = self.matcher.warnings[warned:]
+        new_by_feed = Counter(article.outlet for _, article, _ in new)
+        changed_by_feed = Counter(article.outlet for _, article, _ in changed)
+        per_rule: dict[str, Counter[str]] = {feed.spec.name: Counter() for feed in ready}
+        for _, article, found in [*new, *changed]:
+            per_rule[article.outlet].update(match.rule_id for match in found)
+        results = []
+        for feed in ready:
+            name = feed.spec.name
+            titles = {repr(article.title[:60]) for article in feed.articles}
+            outcome = SourceOutcome(
+                name,
+                articles=len(feed.articles),
+                new_items=new_by_feed[name],
+                changed_items=changed_by_feed[name],
+                # Articles whose rules ran past the matching budget: named, never silent.
+                warning="; ".join(w for w in warnings if any(t in w for t in titles)) or None,
+            )
+            results.append(_stored(feed, outcome, per_rule[name]))
+        return results
+
+    def _store_alone(self, feed: _ParsedFeed) -> tuple[SourceOutcome, Counter[str], Fetched]:
+        """One feed's articles stored on their own, its failure its own."""
+        try:
+            outcome, per_rule = self.ingest(feed.spec.name, feed.articles)
+        except (StoreError, DBAPIError, OSError):
+            raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            outcome, recorded = _failure(feed.spec, feed.fetched, error)
+            return outcome, Counter(), recorded
+        return _stored(feed, outcome, per_rule)
 
     def ingest(self, name: str, articles: Sequence[Article]) -> tuple[SourceOutcome, Counter[str]]:
         """Store new articles and their matches; already-seen articles are skipped entirely."""

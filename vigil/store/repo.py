@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -153,37 +153,52 @@ class Store:
         # by two of them at once lands in one cluster.
         gate = clusterer.assigning if clusterer is not None else contextlib.nullcontext()
         with gate, self.engine.begin() as conn:
-            insert_item = _insert_ignoring_conflicts(conn.dialect.name, items).returning(items.c.id)
             insert_match = _insert_ignoring_conflicts(conn.dialect.name, matches)
             new: list[tuple[int, Article, Sequence[Match]]] = []
+            rows: list[dict[str, Any]] = []
             for canonical_id, found_versions, is_new in plan:
                 article = found_versions[-1]
-                rules_found = list(matched.get(canonical_id, {}).values())
-                if not is_new:
-                    item_id = stored[canonical_id][0]
-                    added = self._update_item(
-                        conn, insert_match, item_id, article, rules_found, now
-                    )
-                    if added is not None and changed is not None:
-                        changed.append((item_id, article, added))
+                if is_new:
+                    row = _item_row(article, now)
+                    if canonical_id in signatures:
+                        row["signature"] = to_bytes(signatures[canonical_id])
+                    rows.append(row)
                     continue
-                row = _item_row(article, now)
-                minhash = signatures.get(canonical_id)
-                if minhash is not None and clusterer is not None:
-                    row["signature"] = to_bytes(minhash)
-                    row["cluster_id"] = clusterer.cluster_of(minhash)
-                item_id = conn.execute(insert_item, row).scalar_one_or_none()
+                item_id = stored[canonical_id][0]
+                rules_found = list(matched.get(canonical_id, {}).values())
+                added = self._update_item(conn, insert_match, item_id, article, rules_found, now)
+                if added is not None and changed is not None:
+                    changed.append((item_id, article, added))
+            # One multi-row statement for the batch's items; an item a concurrent run stored
+            # first returns no id, and is skipped with its matches.
+            inserted = _insert_ignoring_conflicts(conn.dialect.name, items).returning(
+                items.c.id, items.c.canonical_id
+            )
+            ids = dict((r.canonical_id, r.id) for r in conn.execute(inserted, rows)) if rows else {}
+            clusters: list[dict[str, int]] = []
+            match_rows: list[dict[str, Any]] = []
+            for canonical_id, found_versions, is_new in plan:
+                item_id = ids.get(canonical_id) if is_new else None
                 if item_id is None:
                     continue
+                minhash = signatures.get(canonical_id)
                 if minhash is not None and clusterer is not None:
-                    if row["cluster_id"] is None:
-                        conn.execute(
-                            update(items).where(items.c.id == item_id).values(cluster_id=item_id)
-                        )
-                    clusterer.add(item_id, row["cluster_id"] or item_id, minhash)
-                if rules_found:
-                    conn.execute(insert_match, [_match_row(item_id, m, now) for m in rules_found])
-                new.append((item_id, article, rules_found))
+                    # In input order, so a story's second copy in this batch finds its first.
+                    cluster_id = clusterer.cluster_of(minhash) or item_id
+                    clusterer.add(item_id, cluster_id, minhash)
+                    clusters.append({"item": item_id, "cluster": cluster_id})
+                rules_found = list(matched.get(canonical_id, {}).values())
+                match_rows += [_match_row(item_id, m, now) for m in rules_found]
+                new.append((item_id, found_versions[-1], rules_found))
+            if clusters:
+                conn.execute(
+                    update(items)
+                    .where(items.c.id == bindparam("item"))
+                    .values(cluster_id=bindparam("cluster")),
+                    clusters,
+                )
+            if match_rows:
+                conn.execute(insert_match, match_rows)
         return new
 
     def _stored_hashes(self, canonical_ids: list[str]) -> dict[str, tuple[int, str | None]]:
@@ -745,50 +760,47 @@ class Store:
 
     def record_fetch(self, spec: FeedSpec, fetched: Fetched, *, items: int = 0) -> datetime | None:
         """Remember how a fetch went; returns when a failing feed will next be tried."""
+        return self.record_fetches([(spec, fetched, items)])[0]
+
+    def record_fetches(
+        self, results: Sequence[tuple[FeedSpec, Fetched, int]]
+    ) -> list[datetime | None]:
+        """:meth:`record_fetch` for a batch of feeds (feed, how its fetch went, items read):
+        one transaction, one read of their rows and one statement per kind of change, so a
+        run where every feed answers 304 writes its health in one statement per batch."""
+        if not results:
+            return []
+        names = [spec.name for spec, _, _ in results]
+        if len(set(names)) < len(names):  # one feed twice: each fetch sees the one before
+            return [retry for result in results for retry in self.record_fetches([result])]
         now = self.clock()
+        retries: list[datetime | None] = []
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         with self.engine.begin() as conn:
-            row = conn.execute(select(feeds).where(feeds.c.name == spec.name)).first()
-            fresh = row is None or row.configured_url != spec.url
-            failures = 0 if fresh else row.consecutive_failures
-            values: dict[str, Any] = {
-                "configured_url": spec.url,
-                "url": spec.url if fresh else row.url,
-                "last_attempt": now,
-            }
-            if fresh:
-                values |= {"etag": None, "last_modified": None, "disabled": False, "items_seen": 0}
-            retry_at = None
-            if fetched.status in {FetchStatus.OK, FetchStatus.NOT_MODIFIED}:
-                values |= {
-                    "last_success": now,
-                    "consecutive_failures": 0,
-                    "last_error": None,
-                    "next_attempt": None,
-                    "etag": fetched.validators.etag,
-                    "last_modified": fetched.validators.last_modified,
-                }
-                if fetched.moved_to:
-                    values["url"] = fetched.moved_to
-                values["items_seen"] = (0 if fresh else row.items_seen) + items
-            elif fetched.status is FetchStatus.GONE:
-                values |= {
-                    "disabled": True,
-                    "last_error": fetched.error,
-                    "consecutive_failures": failures + 1,
-                    "next_attempt": None,
-                }
-            else:
-                retry_at = fetched.retry_after or now + feed_backoff(failures + 1)
-                values |= {
-                    "consecutive_failures": failures + 1,
-                    "last_error": fetched.error,
-                    "next_attempt": retry_at,
-                }
-            if row is None:
-                conn.execute(feeds.insert().values(name=spec.name, **values))
-            else:
-                conn.execute(update(feeds).where(feeds.c.name == spec.name).values(**values))
-        return retry_at
+            rows = {}
+            for start in range(0, len(names), 500):
+                chunk = names[start : start + 500]
+                for row in conn.execute(select(feeds).where(feeds.c.name.in_(chunk))):
+                    rows[row.name] = row
+            for spec, fetched, items_read in results:
+                row = rows.get(spec.name)
+                values, retry_at = _feed_health(spec, fetched, items_read, row, now)
+                retries.append(retry_at)
+                target = inserts if row is None else updates
+                target.setdefault(tuple(sorted(values)), []).append(
+                    {"feed_name": spec.name, **values}
+                )
+            for keys, batch in inserts.items():
+                columns = {key: bindparam(key) for key in keys}
+                conn.execute(feeds.insert().values(name=bindparam("feed_name"), **columns), batch)
+            for keys, batch in updates.items():
+                columns = {key: bindparam(key) for key in keys}
+                conn.execute(
+                    update(feeds).where(feeds.c.name == bindparam("feed_name")).values(**columns),
+                    batch,
+                )
+        return retries
 
     def feeds_not_read(self, names: Sequence[str]) -> list[Any]:
         """The feeds of ``names`` whose last fetch failed, or that are disabled: each row with
@@ -827,6 +839,49 @@ class Store:
                 table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for table in (items, matches, messages, feeds)
             }
+
+
+def _feed_health(
+    spec: FeedSpec, fetched: Fetched, items_read: int, row: Any, now: datetime
+) -> tuple[dict[str, Any], datetime | None]:
+    """The feeds row's new values after a fetch, and when a failing feed is next tried."""
+    fresh = row is None or row.configured_url != spec.url
+    failures = 0 if fresh else row.consecutive_failures
+    values: dict[str, Any] = {
+        "configured_url": spec.url,
+        "url": spec.url if fresh else row.url,
+        "last_attempt": now,
+    }
+    if fresh:
+        values |= {"etag": None, "last_modified": None, "disabled": False, "items_seen": 0}
+    retry_at = None
+    if fetched.status in {FetchStatus.OK, FetchStatus.NOT_MODIFIED}:
+        values |= {
+            "last_success": now,
+            "consecutive_failures": 0,
+            "last_error": None,
+            "next_attempt": None,
+            "etag": fetched.validators.etag,
+            "last_modified": fetched.validators.last_modified,
+        }
+        if fetched.moved_to:
+            values["url"] = fetched.moved_to
+        values["items_seen"] = (0 if fresh else row.items_seen) + items_read
+    elif fetched.status is FetchStatus.GONE:
+        values |= {
+            "disabled": True,
+            "last_error": fetched.error,
+            "consecutive_failures": failures + 1,
+            "next_attempt": None,
+        }
+    else:
+        retry_at = fetched.retry_after or now + feed_backoff(failures + 1)
+        values |= {
+            "consecutive_failures": failures + 1,
+            "last_error": fetched.error,
+            "next_attempt": retry_at,
+        }
+    return values, retry_at
 
 
 def feed_backoff(failures: int) -> timedelta:
