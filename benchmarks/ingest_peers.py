@@ -313,6 +313,13 @@ class Hits:
         return text
 
 
+class _FeedHTTPServer(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: sixteen concurrent connects overflow it, and the
+    # dropped SYNs are retried a second later. 500 real feed hosts have no such queue.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FeedServer:
     """Serves the generated files from memory with ETag and Last-Modified, like a polite CDN."""
 
@@ -324,8 +331,7 @@ class FeedServer:
             etag = '"' + hashlib.sha1(body).hexdigest() + '"'
             self.documents[f"/feeds/{path.name}"] = (body, etag, last_modified)
         self.hits = Hits()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
+        self._httpd = _FeedHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 

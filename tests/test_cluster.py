@@ -2,10 +2,20 @@
 
 from pathlib import Path
 
+from datasketch import MinHashLSH
 from sqlalchemy import select
 
 from vigil.article import Article
-from vigil.cluster import Clusterer, from_bytes, signature, to_bytes
+from vigil.cluster import (
+    NUM_PERM,
+    THRESHOLD,
+    BandIndex,
+    Clusterer,
+    from_bytes,
+    signature,
+    sketches,
+    to_bytes,
+)
 from vigil.monitor import Monitor
 from vigil.settings import Settings
 from vigil.store.schema import items
@@ -109,3 +119,38 @@ def test_five_hundred_copies_of_one_story_stay_one_cluster_with_a_bounded_index(
         clusters.add(cluster or n + 1)
     assert clusters == {1}
     assert clusterer.indexed == 3  # later copies compare with three members, not hundreds
+
+
+def _corpus() -> list[Article]:
+    """Copies of the wire story drifting apart, unrelated stories, non-ASCII and empty text."""
+    articles = [Article(title=t, body=b, outlet=name) for name, (t, b) in COPIES.items()]
+    articles.append(Article(title=OTHER[0], body=OTHER[1], outlet="Other"))
+    words = WIRE.split()
+    for n in range(60):
+        kept = [w for i, w in enumerate(words) if (i * 7 + n) % 11 != 0]  # drop one word in 11
+        articles.append(Article(title=f"Wire {n}", body=" ".join(kept[n % 5 :]), outlet=f"O{n}"))
+    articles += [
+        Article(title="Erdoğan’s offer", body="Çavuşoğlu met Lavrov in Antalya. ß æ", outlet="T"),
+        Article(title="", body="x", outlet="Short"),
+    ]
+    return articles
+
+
+def test_bulk_sketches_are_the_signatures_one_by_one() -> None:
+    articles = _corpus()
+    bulk = sketches(articles)
+    for article, row in zip(articles, bulk, strict=True):
+        assert (row == signature(article).hashvalues).all(), article.title
+
+
+def test_the_band_index_finds_what_datasketch_lsh_finds() -> None:
+    articles = _corpus()
+    reference = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    index = BandIndex()
+    for key, article in enumerate(articles):
+        minhash = signature(article)
+        assert set(index.query(minhash.hashvalues)) == set(reference.query(minhash)), key
+        reference.insert(key, minhash)
+        index.insert(key, minhash.hashvalues)
+    # The copies found each other: the check above compared more than empty sets.
+    assert len(index.query(signature(articles[10]).hashvalues)) > 10

@@ -12,7 +12,7 @@ import re
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -33,21 +33,64 @@ _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32).p
 
 def signature(article: Article) -> MinHash:
     """MinHash of the article's word 3-grams; near-duplicates share most of them."""
-    text = fold(f"{article.title} {article.body[:TEXT_CHARS]}").folded
-    words = _WORDS.findall(text)
-    shingles = {
-        " ".join(words[i : i + SHINGLE_WORDS]).encode()
-        for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
-    }
     minhash = MinHash(
         num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32, permutations=_PERMUTATIONS
     )
-    minhash.update_batch(list(shingles))
+    minhash.update_batch(_shingles(article))
     return minhash
 
 
-def to_bytes(minhash: MinHash) -> bytes:
-    return minhash.hashvalues.astype(np.uint32).tobytes()
+def sketches(articles: Sequence[Article]) -> np.ndarray:
+    """The MinHash values of many articles at once, one row each (what :func:`signature`
+    gives, without a MinHash object and a numpy pass per article).
+
+    datasketch's affine32 scheme, in bulk: each shingle's CRC-32 is mixed with the MurmurHash3
+    finalizer, permuted by ``a * h + b`` modulo 2^32, and the minimum kept per article.
+    """
+    rows = np.empty((len(articles), NUM_PERM), dtype=np.uint32)
+    a, b = (np.asarray(part, dtype=np.uint32) for part in _PERMUTATIONS)
+    start = 0
+    while start < len(articles):
+        hashes: list[int] = []
+        offsets: list[int] = []
+        stop = start
+        while stop < len(articles) and len(hashes) < SKETCH_CHUNK:
+            offsets.append(len(hashes))
+            hashes += map(zlib.crc32, _shingles(articles[stop]))
+            stop += 1
+        mixed = _fmix32(np.array(hashes, dtype=np.uint32))
+        permuted = mixed[:, None] * a[None, :] + b[None, :]
+        rows[start:stop] = np.minimum.reduceat(permuted, offsets, axis=0)
+        start = stop
+    return rows
+
+
+# Shingles hashed and permuted at once: 20,000 x 64 x 4 bytes, 5 MiB of scratch.
+SKETCH_CHUNK = 20_000
+
+
+def _shingles(article: Article) -> list[bytes]:
+    text = fold(f"{article.title} {article.body[:TEXT_CHARS]}").folded
+    words = _WORDS.findall(text)
+    return list(
+        {
+            " ".join(words[i : i + SHINGLE_WORDS]).encode()
+            for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
+        }
+    )
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """The 32-bit MurmurHash3 finalizer (datasketch's pre-mix for affine32), wrapping."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def to_bytes(sketch: Sketch | MinHash) -> bytes:
+    return _values(sketch).tobytes()
 
 
 def from_bytes(data: bytes) -> MinHash:
@@ -65,14 +108,43 @@ def from_bytes(data: bytes) -> MinHash:
 MEMBERS_INDEXED = 3
 
 
+class BandIndex:
+    """Locality-sensitive hashing over MinHash values: the same bands as datasketch's
+    MinHashLSH for this threshold, on plain dicts of bytes (no per-band byte swapping,
+    pickling or storage layer), so a query costs a dict look-up per band."""
+
+    def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> None:
+        bands = MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges
+        # Byte ranges of each band in the values' bytes (uint32: four bytes a value).
+        self._bands = [slice(start * 4, end * 4) for start, end in bands]
+        self._tables: list[dict[bytes, list[int]]] = [{} for _ in self._bands]
+
+    def insert(self, key: int, values: np.ndarray) -> None:
+        raw = values.tobytes()
+        for band, table in zip(self._bands, self._tables, strict=True):
+            table.setdefault(raw[band], []).append(key)
+
+    def query(self, values: np.ndarray) -> list[int]:
+        """Keys sharing at least one band with ``values``, each once (in first-seen order)."""
+        raw = values.tobytes()
+        found: dict[int, None] = {}
+        for band, table in zip(self._bands, self._tables, strict=True):
+            for key in table.get(raw[band], ()):
+                found[key] = None
+        return list(found)
+
+
+Sketch = np.ndarray  # one article's MinHash values: NUM_PERM uint32
+
+
 class Clusterer:
     """Assigns each new article to the cluster of a similar recent one, or to a new cluster."""
 
     def __init__(self, recent: Iterable[tuple[int, int, bytes]] = ()) -> None:
         """``recent``: (item id, cluster id, signature bytes) of the articles to compare with."""
-        self._index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self._index = BandIndex()
         self._clusters: dict[int, int] = {}
-        self._signatures: dict[int, MinHash] = {}
+        self._sketches: dict[int, Sketch] = {}
         self._indexed: Counter[int] = Counter()  # members of each cluster in the index
         # Feeds are ingested by concurrent tasks; the index is not thread-safe.
         self._lock = threading.Lock()
@@ -80,11 +152,12 @@ class Clusterer:
         # batches then see each other's stories, and one story gets one cluster.
         self.assigning = threading.Lock()
         for item_id, cluster_id, data in recent:
-            self.add(item_id, cluster_id, from_bytes(data))
+            self.add(item_id, cluster_id, np.frombuffer(data, dtype=np.uint32))
 
-    def add(self, item_id: int, cluster_id: int, minhash: MinHash) -> None:
+    def add(self, item_id: int, cluster_id: int, sketch: Sketch | MinHash) -> None:
         """Index a few members of each cluster, not all: a story copied by 500 feeds would
         otherwise make every later copy compare itself with every earlier one."""
+        values = _values(sketch)
         with self._lock:
             if item_id in self._clusters:
                 return
@@ -92,20 +165,27 @@ class Clusterer:
             if self._indexed[cluster_id] >= MEMBERS_INDEXED:
                 return
             self._indexed[cluster_id] += 1
-            self._index.insert(item_id, minhash)
-            self._signatures[item_id] = minhash
+            self._index.insert(item_id, values)
+            self._sketches[item_id] = values
 
     @property
     def indexed(self) -> int:
         """Articles in the similarity index (at most MEMBERS_INDEXED per cluster)."""
-        return len(self._signatures)
+        return len(self._sketches)
 
-    def cluster_of(self, minhash: MinHash) -> int | None:
-        """The cluster of the most similar indexed article above the threshold, if any."""
+    def cluster_of(self, sketch: Sketch | MinHash) -> int | None:
+        """The cluster of the most similar indexed article above the threshold, if any (of
+        equally similar ones, the latest indexed)."""
+        values = _values(sketch)
         best, best_similarity = None, THRESHOLD
         with self._lock:
-            for candidate in self._index.query(minhash):
-                similarity = minhash.jaccard(self._signatures[candidate])
+            for candidate in sorted(self._index.query(values)):
+                similarity = np.count_nonzero(values == self._sketches[candidate]) / NUM_PERM
                 if similarity >= best_similarity:
                     best, best_similarity = candidate, similarity
             return None if best is None else self._clusters[best]
+
+
+def _values(sketch: Sketch | MinHash) -> Sketch:
+    values = sketch.hashvalues if isinstance(sketch, MinHash) else sketch
+    return np.asarray(values, dtype=np.uint32)

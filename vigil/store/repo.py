@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from vigil.article import Article
 from vigil.clock import Clock, system_clock
-from vigil.cluster import Clusterer, signature, to_bytes
+from vigil.cluster import Clusterer, sketches, to_bytes
 from vigil.errors import StoreError
 from vigil.rules.matcher import Match
 from vigil.sources.feeds import FeedSpec
@@ -145,8 +145,13 @@ class Store:
             for _ in found_versions:
                 for match in next(found):
                     by_rule.setdefault(match.rule_id, match)  # the first version's evidence
-        signatures = (
-            {cid: signature(vs[-1]) for cid, vs, is_new in plan if is_new} if clusterer else {}
+        fresh = [(cid, vs[-1]) for cid, vs, is_new in plan if is_new] if clusterer else []
+        signatures = dict(
+            zip(
+                [cid for cid, _ in fresh],
+                sketches([article for _, article in fresh]) if fresh else [],
+                strict=True,
+            )
         )
         now = self.clock()
         # Concurrent batches of one run assign clusters one after the other, so a story read
@@ -181,11 +186,11 @@ class Store:
                 item_id = ids.get(canonical_id) if is_new else None
                 if item_id is None:
                     continue
-                minhash = signatures.get(canonical_id)
-                if minhash is not None and clusterer is not None:
+                sketch = signatures.get(canonical_id)
+                if sketch is not None and clusterer is not None:
                     # In input order, so a story's second copy in this batch finds its first.
-                    cluster_id = clusterer.cluster_of(minhash) or item_id
-                    clusterer.add(item_id, cluster_id, minhash)
+                    cluster_id = clusterer.cluster_of(sketch) or item_id
+                    clusterer.add(item_id, cluster_id, sketch)
                     clusters.append({"item": item_id, "cluster": cluster_id})
                 rules_found = list(matched.get(canonical_id, {}).values())
                 match_rows += [_match_row(item_id, m, now) for m in rules_found]
