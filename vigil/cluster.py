@@ -8,17 +8,21 @@ story once, "also reported by" the others.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from vigil.article import Article
 from vigil.text import fold
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 64
 SCHEME = "affine32"
@@ -26,15 +30,26 @@ THRESHOLD = 0.5
 SHINGLE_WORDS = 3
 TEXT_CHARS = 1500
 _WORDS = re.compile(r"\w+")
-# One set of permutations for every signature: datasketch would otherwise draw the same ones
-# again for each article (5 s of 68 in a 25,000-item run, by issue 14's profile).
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32).permutations
+
+
+@functools.cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's permutations, drawn once: it would otherwise draw the same ones again for
+    each article (5 s of 68 in a 25,000-item run, by issue 14's profile). datasketch is
+    imported here, not at start-up: it brings scipy (a second), and a run where every feed
+    answers 304 never clusters anything."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32).permutations
+    return a, b
 
 
 def signature(article: Article) -> MinHash:
     """MinHash of the article's word 3-grams; near-duplicates share most of them."""
+    from datasketch import MinHash
+
     minhash = MinHash(
-        num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32, permutations=_PERMUTATIONS
+        num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32, permutations=_permutations()
     )
     minhash.update_batch(_shingles(article))
     return minhash
@@ -48,7 +63,7 @@ def sketches(articles: Sequence[Article]) -> np.ndarray:
     finalizer, permuted by ``a * h + b`` modulo 2^32, and the minimum kept per article.
     """
     rows = np.empty((len(articles), NUM_PERM), dtype=np.uint32)
-    a, b = (np.asarray(part, dtype=np.uint32) for part in _PERMUTATIONS)
+    a, b = (np.asarray(part, dtype=np.uint32) for part in _permutations())
     start = 0
     while start < len(articles):
         hashes: list[int] = []
@@ -94,12 +109,14 @@ def to_bytes(sketch: Sketch | MinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> MinHash:
+    from datasketch import MinHash
+
     return MinHash(
         num_perm=NUM_PERM,
         hashvalues=np.frombuffer(data, dtype=np.uint32),
         scheme=SCHEME,
         hashfunc=zlib.crc32,
-        permutations=_PERMUTATIONS,
+        permutations=_permutations(),
     )
 
 
@@ -114,6 +131,8 @@ class BandIndex:
     pickling or storage layer), so a query costs a dict look-up per band."""
 
     def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> None:
+        from datasketch import MinHashLSH
+
         bands = MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges
         # Byte ranges of each band in the values' bytes (uint32: four bytes a value).
         self._bands = [slice(start * 4, end * 4) for start, end in bands]
@@ -187,5 +206,5 @@ class Clusterer:
 
 
 def _values(sketch: Sketch | MinHash) -> Sketch:
-    values = sketch.hashvalues if isinstance(sketch, MinHash) else sketch
+    values = getattr(sketch, "hashvalues", sketch)  # a datasketch MinHash, or its values
     return np.asarray(values, dtype=np.uint32)
