@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import insert, update
 
 from vigil.article import Article
+from vigil.pipeline import ingest
 from vigil.rules import Matcher, load_ruleset
 from vigil.sources import load_feeds_file, parse_feed
 from vigil.sources.feeds import fetch_feed
@@ -88,7 +89,7 @@ def build(url: str, count: int, extra_per_item: int, seed: int) -> dict[str, flo
     articles = synthetic(count, seed, start)
     began = time.perf_counter()
     for offset in range(0, count, 2000):
-        store.ingest(articles[offset : offset + 2000], matcher.match_many)
+        ingest(store, articles[offset : offset + 2000], matcher.match_many)
     ingest_seconds = time.perf_counter() - began
     live = store.counts()["matches"]
     # Spread the items over the month their dates cover, as if seen day by day.

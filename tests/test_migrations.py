@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from vigil.pipeline import ingest
 from vigil.store import Store
 from vigil.store.migrate import current_revision, head_revision
 from vigil.store.schema import metadata
@@ -97,5 +98,5 @@ def test_stored_identities_are_scoped_to_their_feed_on_upgrade(database_url: str
     seen = Article(title="A", body="a", outlet="Daily Sabah", link="https://e.org/a")
     assert seen.canonical_id == "feed:Daily Sabah|link:https://e.org/a"
     assert upgraded.known([seen.canonical_id]) == {seen.canonical_id}
-    assert upgraded.ingest([seen], lambda found: [[] for _ in found]) == []
+    assert ingest(upgraded, [seen], lambda found: [[] for _ in found]) == []
     upgraded.close()

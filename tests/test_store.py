@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vigil.article import Article
+from vigil.pipeline import ingest
 from vigil.rules import Match
 from vigil.store import Store
 
@@ -34,7 +35,7 @@ def _articles() -> list[Article]:
 
 
 def test_ingest_returns_only_new_articles_across_runs(store: Store) -> None:
-    first = store.ingest(_articles(), _match)
+    first = ingest(store, _articles(), _match)
     assert [a.title for _, a, _ in first] == ["A", "B", "C"]
     # The same articles again (the link now without tracking): nothing is new.
     again = [
@@ -42,7 +43,7 @@ def test_ingest_returns_only_new_articles_across_runs(store: Store) -> None:
         Article(title="B", body="weather", outlet="X", link="https://e.org/b"),
         _articles()[2],
     ]
-    assert store.ingest(again, _match) == []
+    assert ingest(store, again, _match) == []
     assert store.counts()["items"] == 3
     assert store.counts()["matches"] == 2
 
@@ -52,7 +53,7 @@ def test_bare_guids_are_scoped_to_their_outlet(store: Store) -> None:
         Article(title="A", body="x", outlet="One", guid="1"),
         Article(title="B", body="y", outlet="Two", guid="1"),
     ]
-    assert len(store.ingest(same_guid, _match)) == 2
+    assert len(ingest(store, same_guid, _match)) == 2
 
 
 def test_an_article_and_its_matches_are_stored_together(store: Store) -> None:
@@ -62,10 +63,10 @@ def test_an_article_and_its_matches_are_stored_together(store: Store) -> None:
         return _match(articles)
 
     with pytest.raises(RuntimeError):
-        store.ingest(_articles(), broken)
+        ingest(store, _articles(), broken)
     # Nothing of the failed batch was kept: a retry sees every article as new and matches it.
     assert store.counts()["items"] == 0
-    assert len(store.ingest(_articles(), _match)) == 3
+    assert len(ingest(store, _articles(), _match)) == 3
 
 
 def _enqueue(store: Store, match_ids: list[int], message_id: str = "<m1@test>") -> int | None:
@@ -80,7 +81,7 @@ def _enqueue(store: Store, match_ids: list[int], message_id: str = "<m1@test>") 
 
 
 def test_a_match_is_claimed_by_one_message_only(store: Store) -> None:
-    store.ingest(_articles(), _match)
+    ingest(store, _articles(), _match)
     ids = [m.id for m in store.undelivered_matches()]
     assert len(ids) == 2
     assert _enqueue(store, ids) is not None
@@ -91,7 +92,7 @@ def test_a_match_is_claimed_by_one_message_only(store: Store) -> None:
 
 
 def test_failed_delivery_backs_off_and_permanent_failure_stops(store: Store) -> None:
-    store.ingest(_articles(), _match)
+    ingest(store, _articles(), _match)
     pk = _enqueue(store, [m.id for m in store.undelivered_matches()])
     assert pk is not None
     retry_at = store.mark_failed(pk, "451 try later", permanent=False)
@@ -105,6 +106,6 @@ def test_failed_delivery_backs_off_and_permanent_failure_stops(store: Store) -> 
 
 def test_dates_come_back_aware_utc(store: Store) -> None:
     when = datetime(2021, 11, 29, 13, 42, tzinfo=UTC)
-    store.ingest([Article(title="T", body="drone", outlet="X", published=when)], _match)
+    ingest(store, [Article(title="T", body="drone", outlet="X", published=when)], _match)
     (match,) = store.undelivered_matches()
     assert match.published == when and match.published.tzinfo is not None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from vigil import pipeline
 from vigil.article import Article
 from vigil.clock import Clock, system_clock
 from vigil.cluster import Clusterer
@@ -26,13 +27,14 @@ from vigil.digest.compose import FeedProblem
 from vigil.errors import ConfigError, SourceError, StoreError, VigilError
 from vigil.health import compose_health
 from vigil.recipients import Recipient, default_recipients, load_recipients
-from vigil.rules import Match, Matcher, RuleSet, load_ruleset
+from vigil.rules import Matcher, RuleSet, load_ruleset
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, load_feeds_file, parse_feed, read_article_folder
-from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, fetch_many
+from vigil.sources.fetch import Fetched, FetchLimits, FetchStatus, Validators, fetch_many
 from vigil.sources.fulltext import PagePolicy, with_full_text
 from vigil.store import Store
 from vigil.store.locks import RunLock
+from vigil.store.rows import FetchOutcome, FetchRecord, StoredItem
 
 
 @dataclass
@@ -201,6 +203,27 @@ def recipients_of(settings: Settings, ruleset: RuleSet) -> list[Recipient]:
     return load_recipients(settings.recipients, ruleset, feed_tags)
 
 
+def fetch_record(spec: FeedSpec, fetched: Fetched, items: int = 0) -> FetchRecord:
+    """A fetch as the store remembers it in the feed's health."""
+    if fetched.status in {FetchStatus.OK, FetchStatus.NOT_MODIFIED}:
+        outcome = FetchOutcome.SUCCEEDED
+    elif fetched.status is FetchStatus.GONE:
+        outcome = FetchOutcome.GONE
+    else:
+        outcome = FetchOutcome.FAILED
+    return FetchRecord(
+        name=spec.name,
+        configured_url=spec.url,
+        outcome=outcome,
+        etag=fetched.validators.etag,
+        last_modified=fetched.validators.last_modified,
+        moved_to=fetched.moved_to,
+        error=fetched.error,
+        retry_after=fetched.retry_after,
+        items=items,
+    )
+
+
 @dataclass(frozen=True)
 class _ParsedFeed:
     """A fetched feed's articles, waiting to be stored with its chunk's."""
@@ -323,7 +346,7 @@ class Monitor:
         """
         outcomes: list[SourceOutcome] = []
         per_rule: Counter[str] = Counter()
-        states = self.store.feed_states(specs)
+        states = self.store.feed_states([(spec.name, spec.url) for spec in specs])
         due = []
         for spec, state in zip(specs, states, strict=True):
             if state.disabled:
@@ -349,7 +372,10 @@ class Monitor:
         # next chunk is fetched, so memory follows the chunk, not the feeds list.
         for start in range(0, len(due), FETCH_CHUNK):
             chunk = due[start : start + FETCH_CHUNK]
-            fetched = fetch_many([(state.url, state.validators) for _, state in chunk], self.limits)
+            fetched = fetch_many(
+                [(state.url, Validators(state.etag, state.last_modified)) for _, state in chunk],
+                self.limits,
+            )
             # Fetching overlaps freely across concurrent batches; parsing and matching, which
             # is where memory goes, runs for at most INGESTS_AT_ONCE batches at a time.
             with self._ingest_gate:
@@ -372,7 +398,7 @@ class Monitor:
         never its chunk-mates' (they would show as "not fetched yet"): a batch that fails to
         store is stored again feed by feed, so the failure lands on the feed that caused it.
         """
-        health: list[tuple[FeedSpec, Fetched, int]] = []
+        health: list[FetchRecord] = []
         done: dict[str, tuple[SourceOutcome, Counter[str]]] = {}
         ready: list[_ParsedFeed] = []
         for spec, fetched in chunk:
@@ -387,7 +413,7 @@ class Monitor:
             else:
                 outcome, recorded = parsed
                 done[spec.name] = (outcome, Counter())
-                health.append((spec, recorded, 0))
+                health.append(fetch_record(spec, recorded))
         try:
             stored = self._store_together(ready)
         except (StoreError, DBAPIError, OSError):
@@ -396,7 +422,7 @@ class Monitor:
             stored = [self._store_alone(feed) for feed in ready]
         for feed, (outcome, per_rule, recorded) in zip(ready, stored, strict=True):
             done[feed.spec.name] = (outcome, per_rule)
-            health.append((feed.spec, recorded, feed.items_read))
+            health.append(fetch_record(feed.spec, recorded, feed.items_read))
         self.store.record_fetches(health)
         return [done[spec.name] for spec, _ in chunk]
 
@@ -446,9 +472,11 @@ class Monitor:
         articles = [article for feed in ready for article in feed.articles]
         if not articles:
             return [_stored(feed, SourceOutcome(feed.spec.name), Counter()) for feed in ready]
-        changed: list[tuple[int, Article, Sequence[Match]]] = []
+        changed: list[StoredItem] = []
         warned = len(self.matcher.warnings)
-        new = self.store.ingest(articles, self.matcher.match_many, self.clusterer, changed=changed)
+        new = pipeline.ingest(
+            self.store, articles, self.matcher.match_many, self.clusterer, changed=changed
+        )
         warnings = self.matcher.warnings[warned:]
         new_by_feed = Counter(article.outlet for _, article, _ in new)
         changed_by_feed = Counter(article.outlet for _, article, _ in changed)
@@ -486,9 +514,11 @@ class Monitor:
         """Store new articles and their matches; already-seen articles are skipped entirely."""
         if not articles:
             return SourceOutcome(name), Counter()
-        changed: list[tuple[int, Article, Sequence[Match]]] = []
+        changed: list[StoredItem] = []
         warned = len(self.matcher.warnings)
-        new = self.store.ingest(articles, self.matcher.match_many, self.clusterer, changed=changed)
+        new = pipeline.ingest(
+            self.store, articles, self.matcher.match_many, self.clusterer, changed=changed
+        )
         per_rule = Counter(match.rule_id for _, _, found in [*new, *changed] for match in found)
         outcome = SourceOutcome(
             name,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,12 +15,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from vigil.article import Article
 from vigil.clock import Clock, system_clock
-from vigil.cluster import Clusterer, sketches, to_bytes
 from vigil.errors import StoreError
 from vigil.rules.matcher import Match
-from vigil.sources.feeds import FeedSpec
-from vigil.sources.fetch import Fetched, FetchStatus, Validators
 from vigil.store.migrate import migrate
+from vigil.store.rows import FeedState, FetchOutcome, FetchRecord, ItemUpdate, NewItem, StoredItem
 from vigil.store.schema import (
     deliveries,
     feeds,
@@ -94,124 +90,12 @@ class Store:
 
     # -- items and matches ---------------------------------------------------------------
 
-    def ingest(
-        self,
-        articles: Iterable[Article],
-        match_many: Callable[[list[Article]], Sequence[Sequence[Match]]],
-        clusterer: Clusterer | None = None,
-        *,
-        changed: list[tuple[int, Article, Sequence[Match]]] | None = None,
-    ) -> list[tuple[int, Article, Sequence[Match]]]:
-        """Store articles not seen before together with their matches; returns the new ones.
-
-        Matching runs before the transaction, so no write lock is held while rules are
-        evaluated (a slow article cannot make a concurrent run fail on a locked store); the
-        items and their matches are then written in one transaction, together or not at all.
-        An article a concurrent run inserted first is skipped (the unique key decides).
-
-        An article already stored whose text has changed (the same id, a different title or
-        body: within this batch or since an earlier run) is updated, matched again, and its
-        matches it did not have are added; those items go to ``changed``, each with only its
-        new matches. Nothing is dropped without a word.
-        """
-        versions: dict[str, list[Article]] = {}
-        for article in articles:
-            kept = versions.setdefault(article.canonical_id, [])
-            if not kept or content_hash(kept[-1]) != content_hash(article):
-                kept.append(article)
-        if not versions:
-            return []
-        stored = self._stored_hashes(list(versions))
-        to_match: list[Article] = []
-        plan: list[tuple[str, list[Article], bool]] = []  # (id, versions to match, is new)
-        for canonical_id, found_versions in versions.items():
-            if canonical_id not in stored:
-                plan.append((canonical_id, found_versions, True))
-                to_match += found_versions
-                continue
-            known_hash = stored[canonical_id][1]
-            fresh = [v for v in found_versions if known_hash and content_hash(v) != known_hash]
-            if fresh:
-                plan.append((canonical_id, fresh, False))
-                to_match += fresh
-            elif known_hash is None:  # stored before hashes were kept: remember it now
-                plan.append((canonical_id, found_versions[-1:], False))
-        found = iter(match_many(to_match) if to_match else [])
-        matched: dict[str, dict[str, Match]] = {}
-        for canonical_id, found_versions, is_new in plan:
-            if not is_new and stored[canonical_id][1] is None:
-                continue
-            by_rule = matched.setdefault(canonical_id, {})
-            for _ in found_versions:
-                for match in next(found):
-                    by_rule.setdefault(match.rule_id, match)  # the first version's evidence
-        fresh = [(cid, vs[-1]) for cid, vs, is_new in plan if is_new] if clusterer else []
-        signatures = dict(
-            zip(
-                [cid for cid, _ in fresh],
-                sketches([article for _, article in fresh]) if fresh else [],
-                strict=True,
-            )
-        )
-        now = self.clock()
-        # Concurrent batches of one run assign clusters one after the other, so a story read
-        # by two of them at once lands in one cluster.
-        gate = clusterer.assigning if clusterer is not None else contextlib.nullcontext()
-        with gate, self.engine.begin() as conn:
-            insert_match = _insert_ignoring_conflicts(conn.dialect.name, matches)
-            new: list[tuple[int, Article, Sequence[Match]]] = []
-            rows: list[dict[str, Any]] = []
-            for canonical_id, found_versions, is_new in plan:
-                article = found_versions[-1]
-                if is_new:
-                    row = _item_row(article, now)
-                    if canonical_id in signatures:
-                        row["signature"] = to_bytes(signatures[canonical_id])
-                    rows.append(row)
-                    continue
-                item_id = stored[canonical_id][0]
-                rules_found = list(matched.get(canonical_id, {}).values())
-                added = self._update_item(conn, insert_match, item_id, article, rules_found, now)
-                if added is not None and changed is not None:
-                    changed.append((item_id, article, added))
-            # One multi-row statement for the batch's items; an item a concurrent run stored
-            # first returns no id, and is skipped with its matches.
-            inserted = _insert_ignoring_conflicts(conn.dialect.name, items).returning(
-                items.c.id, items.c.canonical_id
-            )
-            ids = dict((r.canonical_id, r.id) for r in conn.execute(inserted, rows)) if rows else {}
-            clusters: list[dict[str, int]] = []
-            match_rows: list[dict[str, Any]] = []
-            for canonical_id, found_versions, is_new in plan:
-                item_id = ids.get(canonical_id) if is_new else None
-                if item_id is None:
-                    continue
-                sketch = signatures.get(canonical_id)
-                if sketch is not None and clusterer is not None:
-                    # In input order, so a story's second copy in this batch finds its first.
-                    cluster_id = clusterer.cluster_of(sketch) or item_id
-                    clusterer.add(item_id, cluster_id, sketch)
-                    clusters.append({"item": item_id, "cluster": cluster_id})
-                rules_found = list(matched.get(canonical_id, {}).values())
-                match_rows += [_match_row(item_id, m, now) for m in rules_found]
-                new.append((item_id, found_versions[-1], rules_found))
-            if clusters:
-                conn.execute(
-                    update(items)
-                    .where(items.c.id == bindparam("item"))
-                    .values(cluster_id=bindparam("cluster")),
-                    clusters,
-                )
-            if match_rows:
-                conn.execute(insert_match, match_rows)
-        return new
-
-    def _stored_hashes(self, canonical_ids: list[str]) -> dict[str, tuple[int, str | None]]:
+    def stored_hashes(self, canonical_ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
         """(item id, content hash) of the stored items among ``canonical_ids``."""
         found: dict[str, tuple[int, str | None]] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(canonical_ids), 500):
-                chunk = canonical_ids[start : start + 500]
+                chunk = list(canonical_ids[start : start + 500])
                 query = select(items.c.canonical_id, items.c.id, items.c.content_hash).where(
                     items.c.canonical_id.in_(chunk)
                 )
@@ -219,26 +103,69 @@ class Store:
                     found[row.canonical_id] = (row.id, row.content_hash)
         return found
 
+    def write_batch(
+        self,
+        new: Sequence[NewItem],
+        updates: Sequence[ItemUpdate] = (),
+        *,
+        clusters: Callable[[list[tuple[int, NewItem]]], dict[int, int]] | None = None,
+    ) -> tuple[list[StoredItem], list[StoredItem]]:
+        """Write a batch in one transaction, together or not at all: new items and their
+        matches with multi-row statements, and stored items' new text.
+
+        An item a concurrent run inserted first is skipped with its matches (the unique key
+        decides). ``clusters``, given the inserted (item id, item) pairs in batch order, says
+        each one's cluster id; it runs inside the transaction, so the caller can hold a lock
+        across both. Returns the items inserted, and the updated items with the matches they
+        did not have (an item that only gained its content hash is not among them).
+        """
+        now = self.clock()
+        with self.engine.begin() as conn:
+            insert_match = _insert_ignoring_conflicts(conn.dialect.name, matches)
+            changed: list[StoredItem] = []
+            for update_ in updates:
+                added = self._update_item(conn, insert_match, update_, now)
+                if added is not None:
+                    changed.append(StoredItem(update_.item_id, update_.article, added))
+            rows = [_item_row(item, now) for item in new]
+            inserted = _insert_ignoring_conflicts(conn.dialect.name, items).returning(
+                items.c.id, items.c.canonical_id
+            )
+            ids = {r.canonical_id: r.id for r in conn.execute(inserted, rows)} if rows else {}
+            written = [
+                (ids[row["canonical_id"]], item)
+                for row, item in zip(rows, new, strict=True)
+                if row["canonical_id"] in ids
+            ]
+            if clusters is not None and written:
+                assigned = clusters(written)
+                conn.execute(
+                    update(items)
+                    .where(items.c.id == bindparam("item"))
+                    .values(cluster_id=bindparam("cluster")),
+                    [{"item": item, "cluster": cluster} for item, cluster in assigned.items()],
+                )
+            match_rows = [_match_row(i, m, now) for i, item in written for m in item.matches]
+            if match_rows:
+                conn.execute(insert_match, match_rows)
+        return [StoredItem(i, item.article, item.matches) for i, item in written], changed
+
     @staticmethod
     def _update_item(
-        conn: Any,
-        insert_match: Any,
-        item_id: int,
-        article: Article,
-        found: list[Match],
-        now: datetime,
+        conn: Any, insert_match: Any, update_: ItemUpdate, now: datetime
     ) -> list[Match] | None:
         """Record a stored item's new text; add the matches it did not have. None when the
         item only gained its content hash (stored before hashes were kept)."""
+        item_id = update_.item_id
         previous = conn.execute(select(items.c.content_hash).where(items.c.id == item_id)).scalar()
         conn.execute(
             update(items)
             .where(items.c.id == item_id)
             .values(
-                title=article.title,
-                body=article.body,
-                link=article.link,
-                content_hash=content_hash(article),
+                title=update_.article.title,
+                body=update_.article.body,
+                link=update_.article.link,
+                content_hash=update_.content_hash,
             )
         )
         if previous is None:
@@ -246,7 +173,7 @@ class Store:
         had = set(
             conn.execute(select(matches.c.rule_id).where(matches.c.item_id == item_id)).scalars()
         )
-        added = [match for match in found if match.rule_id not in had]
+        added = [match for match in update_.matches if match.rule_id not in had]
         if added:
             conn.execute(insert_match, [_match_row(item_id, m, now) for m in added])
         return added
@@ -737,24 +664,26 @@ class Store:
     # -- feed health ---------------------------------------------------------------------
 
     def feed_states(
-        self, specs: Sequence[FeedSpec], now: datetime | None = None
+        self, feeds_wanted: Sequence[tuple[str, str]], now: datetime | None = None
     ) -> list[FeedState]:
-        """Where each feed stands: the URL to fetch, validators, and whether it is due."""
+        """Where each (name, configured URL) feed stands: the URL to fetch, validators, and
+        whether it is due. A feed whose configured URL changed starts afresh."""
         now = now or self.clock()
         with self.engine.connect() as conn:
             rows = {row.name: row for row in conn.execute(select(feeds))}
         states = []
-        for spec in specs:
-            row = rows.get(spec.name)
-            if row is None or row.configured_url != spec.url:
-                states.append(FeedState(spec.name, spec.url, Validators()))
+        for name, configured_url in feeds_wanted:
+            row = rows.get(name)
+            if row is None or row.configured_url != configured_url:
+                states.append(FeedState(name, configured_url))
                 continue
             due = not row.disabled and (row.next_attempt is None or row.next_attempt <= now)
             states.append(
                 FeedState(
-                    spec.name,
+                    name,
                     row.url,
-                    Validators(row.etag, row.last_modified),
+                    row.etag,
+                    row.last_modified,
                     due=due,
                     disabled=row.disabled,
                     next_attempt=row.next_attempt,
@@ -763,21 +692,17 @@ class Store:
             )
         return states
 
-    def record_fetch(self, spec: FeedSpec, fetched: Fetched, *, items: int = 0) -> datetime | None:
-        """Remember how a fetch went; returns when a failing feed will next be tried."""
-        return self.record_fetches([(spec, fetched, items)])[0]
+    def record_fetches(self, records: Sequence[FetchRecord]) -> list[datetime | None]:
+        """Remember how a batch of fetches went; for each, when a failing feed is next tried.
 
-    def record_fetches(
-        self, results: Sequence[tuple[FeedSpec, Fetched, int]]
-    ) -> list[datetime | None]:
-        """:meth:`record_fetch` for a batch of feeds (feed, how its fetch went, items read):
-        one transaction, one read of their rows and one statement per kind of change, so a
-        run where every feed answers 304 writes its health in one statement per batch."""
-        if not results:
+        One transaction, one read of their rows and one statement per kind of change, so a
+        run where every feed answers 304 writes its health in one statement per batch.
+        """
+        if not records:
             return []
-        names = [spec.name for spec, _, _ in results]
+        names = [record.name for record in records]
         if len(set(names)) < len(names):  # one feed twice: each fetch sees the one before
-            return [retry for result in results for retry in self.record_fetches([result])]
+            return [retry for record in records for retry in self.record_fetches([record])]
         now = self.clock()
         retries: list[datetime | None] = []
         updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -788,13 +713,13 @@ class Store:
                 chunk = names[start : start + 500]
                 for row in conn.execute(select(feeds).where(feeds.c.name.in_(chunk))):
                     rows[row.name] = row
-            for spec, fetched, items_read in results:
-                row = rows.get(spec.name)
-                values, retry_at = _feed_health(spec, fetched, items_read, row, now)
+            for record in records:
+                row = rows.get(record.name)
+                values, retry_at = _feed_health(record, row, now)
                 retries.append(retry_at)
                 target = inserts if row is None else updates
                 target.setdefault(tuple(sorted(values)), []).append(
-                    {"feed_name": spec.name, **values}
+                    {"feed_name": record.name, **values}
                 )
             for keys, batch in inserts.items():
                 columns = {key: bindparam(key) for key in keys}
@@ -847,43 +772,43 @@ class Store:
 
 
 def _feed_health(
-    spec: FeedSpec, fetched: Fetched, items_read: int, row: Any, now: datetime
+    record: FetchRecord, row: Any, now: datetime
 ) -> tuple[dict[str, Any], datetime | None]:
     """The feeds row's new values after a fetch, and when a failing feed is next tried."""
-    fresh = row is None or row.configured_url != spec.url
+    fresh = row is None or row.configured_url != record.configured_url
     failures = 0 if fresh else row.consecutive_failures
     values: dict[str, Any] = {
-        "configured_url": spec.url,
-        "url": spec.url if fresh else row.url,
+        "configured_url": record.configured_url,
+        "url": record.configured_url if fresh else row.url,
         "last_attempt": now,
     }
     if fresh:
         values |= {"etag": None, "last_modified": None, "disabled": False, "items_seen": 0}
     retry_at = None
-    if fetched.status in {FetchStatus.OK, FetchStatus.NOT_MODIFIED}:
+    if record.outcome is FetchOutcome.SUCCEEDED:
         values |= {
             "last_success": now,
             "consecutive_failures": 0,
             "last_error": None,
             "next_attempt": None,
-            "etag": fetched.validators.etag,
-            "last_modified": fetched.validators.last_modified,
+            "etag": record.etag,
+            "last_modified": record.last_modified,
         }
-        if fetched.moved_to:
-            values["url"] = fetched.moved_to
-        values["items_seen"] = (0 if fresh else row.items_seen) + items_read
-    elif fetched.status is FetchStatus.GONE:
+        if record.moved_to:
+            values["url"] = record.moved_to
+        values["items_seen"] = (0 if fresh else row.items_seen) + record.items
+    elif record.outcome is FetchOutcome.GONE:
         values |= {
             "disabled": True,
-            "last_error": fetched.error,
+            "last_error": record.error,
             "consecutive_failures": failures + 1,
             "next_attempt": None,
         }
     else:
-        retry_at = fetched.retry_after or now + feed_backoff(failures + 1)
+        retry_at = record.retry_after or now + feed_backoff(failures + 1)
         values |= {
             "consecutive_failures": failures + 1,
-            "last_error": fetched.error,
+            "last_error": record.error,
             "next_attempt": retry_at,
         }
     return values, retry_at
@@ -892,17 +817,6 @@ def _feed_health(
 def feed_backoff(failures: int) -> timedelta:
     """A failing feed waits 5, 10, 20 … minutes before its next try, at most a day."""
     return timedelta(minutes=min(5 * 2 ** max(failures - 1, 0), 24 * 60))
-
-
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    name: str
-    url: str
-    validators: Validators
-    due: bool = True
-    disabled: bool = False
-    next_attempt: datetime | None = None
-    failures: int = 0
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -966,11 +880,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def content_hash(article: Article) -> str:
-    """What an item says: the same id with another hash is a changed item."""
-    return hashlib.sha256(f"{article.title}\n{article.body}".encode()).hexdigest()[:32]
-
-
 def _insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING, values bound at execution: one compiled statement."""
     if dialect == "sqlite":
@@ -980,7 +889,8 @@ def _insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
     raise NotImplementedError(f"vigil supports SQLite and PostgreSQL, not {dialect}")
 
 
-def _item_row(article: Article, seen: datetime) -> dict[str, Any]:
+def _item_row(item: NewItem, seen: datetime) -> dict[str, Any]:
+    article = item.article
     return {
         "canonical_id": article.canonical_id,
         "outlet": article.outlet,
@@ -994,7 +904,8 @@ def _item_row(article: Article, seen: datetime) -> dict[str, Any]:
         "tags": list(article.tags),
         "first_seen": seen,
         "origin": article.metadata.get("origin"),
-        "content_hash": content_hash(article),
+        "content_hash": item.content_hash,
+        "signature": item.signature,
     }
 
 
