@@ -1,18 +1,22 @@
 """The same wire story on several feeds is one story in the digest."""
 
+import zlib
 from pathlib import Path
 
-from datasketch import MinHashLSH
+import numpy as np
+from datasketch import MinHash, MinHashLSH
 from sqlalchemy import select
 
+from vigil import cluster
 from vigil.article import Article
 from vigil.cluster import (
+    BANDS,
     NUM_PERM,
+    ROWS,
+    SCHEME,
     THRESHOLD,
     BandIndex,
     Clusterer,
-    from_bytes,
-    signature,
     sketches,
     to_bytes,
 )
@@ -49,6 +53,26 @@ def _rss(title: str, body: str, guid: str) -> str:
         f"<item><title>{title}</title><guid>{guid}</guid><description>{body}</description></item>"
         "</channel></rss>"
     )
+
+
+def signature(article: Article) -> MinHash:
+    """The reference: datasketch's own MinHash of the article's shingles, its default seed."""
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32)
+    minhash.update_batch(cluster._shingles(article))
+    return minhash
+
+
+def from_bytes(data: bytes) -> MinHash:
+    values = np.frombuffer(data, dtype=np.uint32)
+    return MinHash(num_perm=NUM_PERM, hashvalues=values, scheme=SCHEME, hashfunc=zlib.crc32)
+
+
+def test_permutations_and_bands_are_datasketch_s() -> None:
+    a, b = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32).permutations
+    ours = cluster._permutations()
+    assert (ours[0] == a).all() and (ours[1] == b).all()
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == (BANDS, ROWS)
 
 
 def test_signatures_survive_storage_and_find_near_duplicates() -> None:

@@ -22,11 +22,15 @@ from vigil.article import Article
 from vigil.text import fold
 
 if TYPE_CHECKING:
-    from datasketch import MinHash
+    from datasketch import MinHash  # accepted where a sketch is: its hashvalues are one
 
 NUM_PERM = 64
 SCHEME = "affine32"
 THRESHOLD = 0.5
+# Bands of rows for LSH: what datasketch's MinHashLSH picks for this threshold and NUM_PERM
+# (the least weighted false-positive and false-negative probability; tests check it).
+BANDS, ROWS = 14, 4
+PERMUTATION_SEED = 1  # datasketch's default
 SHINGLE_WORDS = 3
 TEXT_CHARS = 1500
 _WORDS = re.compile(r"\w+")
@@ -34,36 +38,25 @@ _WORDS = re.compile(r"\w+")
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's permutations, drawn once: it would otherwise draw the same ones again for
-    each article (5 s of 68 in a 25,000-item run, by issue 14's profile). datasketch is
-    imported here, not at start-up: it brings scipy (a second), and a run where every feed
-    answers 304 never clusters anything."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32).permutations
+    """The affine permutations (``a * h + b`` modulo 2^32, ``a`` odd) of datasketch's
+    affine32 scheme with its default seed, drawn the way datasketch draws them: signatures
+    stored by earlier versions, made with datasketch, stay comparable (tests check both)."""
+    generator = np.random.RandomState(PERMUTATION_SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
     return a, b
 
 
-def signature(article: Article) -> MinHash:
-    """MinHash of the article's word 3-grams; near-duplicates share most of them."""
-    from datasketch import MinHash
-
-    minhash = MinHash(
-        num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32, permutations=_permutations()
-    )
-    minhash.update_batch(_shingles(article))
-    return minhash
-
-
 def sketches(articles: Sequence[Article]) -> np.ndarray:
-    """The MinHash values of many articles at once, one row each (what :func:`signature`
-    gives, without a MinHash object and a numpy pass per article).
+    """The MinHash values of many articles at once, one row each: what datasketch's
+    ``MinHash.update_batch`` gives an article's shingles, without a MinHash object and a numpy
+    pass per article.
 
     datasketch's affine32 scheme, in bulk: each shingle's CRC-32 is mixed with the MurmurHash3
     finalizer, permuted by ``a * h + b`` modulo 2^32, and the minimum kept per article.
     """
     rows = np.empty((len(articles), NUM_PERM), dtype=np.uint32)
-    a, b = (np.asarray(part, dtype=np.uint32) for part in _permutations())
+    a, b = _permutations()
     start = 0
     while start < len(articles):
         hashes: list[int] = []
@@ -108,18 +101,6 @@ def to_bytes(sketch: Sketch | MinHash) -> bytes:
     return _values(sketch).tobytes()
 
 
-def from_bytes(data: bytes) -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(
-        num_perm=NUM_PERM,
-        hashvalues=np.frombuffer(data, dtype=np.uint32),
-        scheme=SCHEME,
-        hashfunc=zlib.crc32,
-        permutations=_permutations(),
-    )
-
-
 # Members of one cluster kept in the index: enough to catch a story whose copies drift apart,
 # few enough that comparisons stay bounded however many copies arrive.
 MEMBERS_INDEXED = 3
@@ -130,12 +111,9 @@ class BandIndex:
     MinHashLSH for this threshold, on plain dicts of bytes (no per-band byte swapping,
     pickling or storage layer), so a query costs a dict look-up per band."""
 
-    def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> None:
-        from datasketch import MinHashLSH
-
-        bands = MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges
+    def __init__(self) -> None:
         # Byte ranges of each band in the values' bytes (uint32: four bytes a value).
-        self._bands = [slice(start * 4, end * 4) for start, end in bands]
+        self._bands = [slice(band * ROWS * 4, (band + 1) * ROWS * 4) for band in range(BANDS)]
         self._tables: list[dict[bytes, list[int]]] = [{} for _ in self._bands]
 
     def insert(self, key: int, values: np.ndarray) -> None:
