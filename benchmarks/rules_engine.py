@@ -7,16 +7,28 @@ replaces: a loop of one compiled regular expression per term over the folded tex
 
     python benchmarks/rules_engine.py                  # 1,000 rules over 20 MB
     python benchmarks/rules_engine.py --rules 200 --megabytes 5
+    python benchmarks/rules_engine.py --in-run         # also inside `vigil run`, as a user runs it
+    python benchmarks/rules_engine.py --json           # the figures as JSON on stdout
+
+``--in-run`` writes the corpus as an article folder and times whole `vigil run` processes on
+it, each on a fresh state folder: once with the 1,000 rules, once with one of them. The
+megabytes divided by the difference is the rule engine's speed as a run pays for it (matching,
+evidence, storing and composing the extra matches), with start-up, reading, clustering and
+Prefect cancelled out.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import random
 import re
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -135,6 +147,67 @@ def naive_megabytes_per_second(
     return size / 1_000_000 / (time.perf_counter() - started)
 
 
+def write_article_folder(articles: list[Article], folder: Path) -> None:
+    """The corpus in vigil's plain-text article format: ``Title / Author``, then the body."""
+    folder.mkdir(parents=True)
+    for index, article in enumerate(articles):
+        text = f"{article.title} / Bench desk\n{article.body}\n"
+        (folder / f"a{index:06d}.txt").write_text(text, encoding="utf-8")
+
+
+def write_one_rule(rules: Path, folder: Path) -> None:
+    """The same rule files with only the first generated rule (and the event rule) left."""
+    folder.mkdir(parents=True)
+    for name in ("actors.yaml", "actions.yaml"):
+        shutil.copy(rules / name, folder / name)
+    lines = (rules / "generated.yaml").read_text(encoding="utf-8").splitlines()
+    first = lines[:4]  # "rules:", then id, title and query of r0000
+    (folder / "generated.yaml").write_text("\n".join(first) + "\n", encoding="utf-8")
+
+
+def timed_run(articles: Path, rules: Path, scratch: Path, label: str) -> float:
+    """Wall seconds of one one-shot `vigil run` on the article folder, fresh state, no feeds."""
+    home = scratch / f"home-{label}"
+    feeds = scratch / "no-feeds.yaml"
+    feeds.write_text("feeds: []\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "VIGIL_"))}
+    env |= {
+        "PREFECT_HOME": str(scratch / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "VIGIL_HOME": str(home),
+        "VIGIL_CONFIG": str(scratch / "no-such-vigil.toml"),
+    }
+    command = [sys.executable, "-m", "vigil.cli", "run", "--articles", str(articles)]
+    command += ["--feeds", str(feeds), "--rules", str(rules)]
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"`vigil run` ({label}) exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def in_run(articles: list[Article], rules: Path, scratch: Path, repeat: int) -> dict[str, float]:
+    """Seconds of `vigil run` with every rule and with one (medians), and the MB/s between."""
+    folder = scratch / "articles"
+    write_article_folder(articles, folder)
+    one = scratch / "one-rule"
+    write_one_rule(rules, one)
+    timed_run(folder, one, scratch, "warm-up")  # Prefect's first start migrates its database
+    full, single = [], []
+    for attempt in range(repeat):
+        full.append(timed_run(folder, rules, scratch, f"all-{attempt}"))
+        single.append(timed_run(folder, one, scratch, f"one-{attempt}"))
+    megabytes = sum(len(a.text.encode()) for a in articles) / 1_000_000
+    difference = statistics.median(full) - statistics.median(single)
+    return {
+        "all_rules_s": round(statistics.median(full), 2),
+        "one_rule_s": round(statistics.median(single), 2),
+        "megabytes": round(megabytes, 2),
+        "mb_per_s": round(megabytes / difference, 1) if difference > 0 else float("inf"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -154,8 +227,26 @@ def main() -> None:
         default=0.05,
         help="share of sentences taken from the bundled on-topic articles (default 0.05)",
     )
+    parser.add_argument(
+        "--in-run",
+        action="store_true",
+        help="also time whole `vigil run`s with all the rules and with one (see above)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the figures as one JSON object on stdout (the report goes to stderr)",
+    )
     args = parser.parse_args()
+    if args.json:
+        with contextlib.redirect_stdout(sys.stderr):
+            figures = measure(args)
+        print(json.dumps(figures, indent=2))
+    else:
+        measure(args)
 
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
     articles = build_corpus(args.megabytes, args.seed, args.real_share)
     with tempfile.TemporaryDirectory() as tmp:
         build_rules(args.rules, args.seed, Path(tmp), vocabulary(articles[:500]))
@@ -163,6 +254,7 @@ def main() -> None:
         ruleset = load_ruleset(Path(tmp))
         matcher = Matcher(ruleset)
         compile_seconds = time.perf_counter() - started
+        inside = in_run(articles, Path(tmp), Path(tmp) / "run", args.repeat) if args.in_run else {}
     total_mb = sum(len(a.text.encode()) for a in articles) / 1_000_000
     terms = len(matcher.scanner.terms)
 
@@ -195,12 +287,30 @@ def main() -> None:
     print(f"  naive loop   {naive:8.3f} MB/s   (one regex per term, on {args.naive_megabytes} MB)")
     print(f"  ratio        {throughput / naive:8.0f}x")
     print(f"  peak RSS     {peak_mib:8.0f} MiB")
+    if inside:
+        print(
+            f"  in vigil run {inside['mb_per_s']:8.1f} MB/s   ({inside['all_rules_s']:.1f} s with "
+            f"every rule, {inside['one_rule_s']:.1f} s with one; medians of {args.repeat})"
+        )
     print()
     print(
         f"summary: {len(ruleset.rules):,} rules over {total_mb:.0f} MB: {throughput:.1f} MB/s "
         f"end to end, {throughput / naive:.0f}x the one-regex-per-term loop ({naive:.3f} MB/s); "
         f"peak RSS {peak_mib:.0f} MiB"
+        + (f"; inside vigil run {inside['mb_per_s']:.1f} MB/s" if inside else "")
     )
+    return {
+        "rules": len(ruleset.rules),
+        "terms": terms,
+        "articles": len(articles),
+        "megabytes": round(total_mb, 2),
+        "matches": matched,
+        "seconds_per_pass": round(seconds, 3),
+        "mb_per_s": round(throughput, 2),
+        "naive_mb_per_s": round(naive, 4),
+        "peak_rss_mib": round(peak_mib),
+        "in_run": inside or None,
+    }
 
 
 if __name__ == "__main__":
