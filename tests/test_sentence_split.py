@@ -49,6 +49,8 @@ def test_same_sentences_as_the_look_behind_splitter(pieces: list[str]) -> None:
 
 
 def test_abbreviation_before_a_line_break() -> None:
+    for edge in ["\nMr.", "\n\nA dr.", "Mr.\n", "(Gen.\nX", "abcdef.\nX", "x\n Gen. Y"]:
+        assert sentence_spans(edge) == reference_spans(edge)
     text = "Talks with dr.\nwho went on. Then Mr. Putin left."
     assert sentence_spans(text) == reference_spans(text)
     assert [text[a:b] for a, b in sentence_spans(text)] == [

@@ -208,24 +208,36 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         cut = boundary.start()
         if text[cut] != "\n":
             cut += 1  # the sentence keeps its mark
-        if text[cut - 1 : cut] == ".":
-            # "Mr. Putin": the word before the period is an abbreviation, not a sentence's end.
-            before = text[max(start, cut - 12) : cut - 1].rsplit(None, 1)
-            if before and before[-1].lower().lstrip("(\"'“‘") in _ABBREVIATIONS:
-                continue
-        spans.append((start, cut))
+        if text[cut - 1 : cut] == "." and _abbreviation_before(text, max(start, cut - 12), cut - 1):
+            continue
+        _add_trimmed(text, start, cut, spans)
         start = boundary.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for begin, end in spans:
-        if begin >= end:
-            continue
-        if not (text[begin].isspace() or text[end - 1].isspace()):
-            trimmed.append((begin, end))  # most sentences: nothing to trim
-            continue
-        piece = text[begin:end]
-        stripped = piece.strip()
-        if stripped:
-            lead = len(piece) - len(piece.lstrip())
-            trimmed.append((begin + lead, begin + lead + len(stripped)))
-    return trimmed
+    _add_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _abbreviation_before(text: str, start: int, period: int) -> bool:
+    """Whether the word that ends at ``period`` (not before ``start``) is an abbreviation:
+    "Mr. Putin" is one sentence."""
+    if period - start >= 5:
+        tail = text[period - 5 : period]
+        # Five characters that are neither space nor a stripped opening mark: the word is too
+        # long for an abbreviation (the longest have four letters). Most sentences end so.
+        if tail.isalnum():
+            return False
+    before = text[start:period].rsplit(None, 1)
+    return bool(before) and before[-1].lower().lstrip("(\"'“‘") in _ABBREVIATIONS
+
+
+def _add_trimmed(text: str, begin: int, end: int, spans: list[tuple[int, int]]) -> None:
+    """Append ``text[begin:end]`` without its surrounding white space, unless that is all."""
+    if begin >= end:
+        return
+    if not (text[begin].isspace() or text[end - 1].isspace()):
+        spans.append((begin, end))  # most sentences: nothing to trim
+        return
+    piece = text[begin:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((begin + lead, begin + lead + len(stripped)))
