@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from vigil.rules.document import Document
 from vigil.rules.near import near
+from vigil.rules.needs import necessary
 from vigil.rules.query import (
     ActorNode,
     AndNode,
@@ -159,14 +160,24 @@ def _scope(scope: str, node: Node) -> Evaluator:
 
         return evaluate_body
     leaves = _leaf_getters(node)
+    groups = [tuple(group) for group in necessary(node) or ()]
 
     def evaluate_units(doc: Document, lo: int, hi: int) -> list[Span] | None:
-        # Only a sentence (or paragraph) that holds one of the child's words can satisfy it.
+        # Only a sentence (or paragraph) that holds one of the child's words can satisfy it;
+        # when the child needs one word of each of some groups, one that holds a word of the
+        # group with the fewest hits here (the same sentences satisfy it, fewer are tried).
         starts: list[int] = []
-        for leaf in leaves:
-            for start, _ in leaf(doc, lo, hi):
-                if lo <= start < hi:
-                    starts.append(start)
+        if groups:
+            fewest = min(groups, key=lambda group: _hit_count(doc, group))
+            for key in fewest:
+                for start, _ in _key_hits(doc, key):
+                    if lo <= start < hi:
+                        starts.append(start)
+        else:
+            for leaf in leaves:
+                for start, _ in leaf(doc, lo, hi):
+                    if lo <= start < hi:
+                        starts.append(start)
         spans: list[Span] = []
         satisfied = False
         for start, end in doc.units_with(scope, starts):
@@ -177,6 +188,17 @@ def _scope(scope: str, node: Node) -> Evaluator:
         return spans if satisfied else None
 
     return evaluate_units
+
+
+def _key_hits(doc: Document, key: object) -> list[Span]:
+    """The hits of a key of :func:`necessary`: a term, or "@TUR" for an actor's mentions."""
+    if isinstance(key, str):
+        return doc.actor_hits.get(key[1:], [])
+    return doc.term_hits.get(key, [])  # type: ignore[call-overload]
+
+
+def _hit_count(doc: Document, group: tuple[object, ...]) -> int:
+    return sum(len(_key_hits(doc, key)) for key in group)
 
 
 LeafHits = Callable[[Document, int, int], list[Span] | tuple[()]]

@@ -20,6 +20,7 @@ from vigil.rules.document import Document
 from vigil.rules.events import Event, Mention, find_events, mentions
 from vigil.rules.model import Rule, RuleSet
 from vigil.rules.near import near as _near
+from vigil.rules.needs import _anchor_cost, necessary
 from vigil.rules.query import (
     ActorNode,
     AndNode,
@@ -281,46 +282,6 @@ def _fits(mention: Mention | None, wanted: str | None) -> bool:
     if wanted is None:
         return True
     return mention is not None and mention.satisfies(wanted)
-
-
-def necessary(node: Node) -> list[frozenset[object]] | None:
-    """Groups of keys (terms, "@CODE") of which the node needs at least one each to be true.
-
-    None when nothing can be said (a regex, which the scanner does not see).
-    """
-    match node:
-        case TermNode(term):
-            return [frozenset({term})]
-        case ActorNode(code):
-            return [frozenset({f"@{code[:3]}"})]
-        case RegexNode():
-            return None
-        case NotNode():
-            return []
-        case ScopeNode(_, child):
-            return necessary(child)
-        case NearNode(left, right, _):
-            return [*(necessary(left) or []), *(necessary(right) or [])] or None
-        case AndNode(children):
-            groups: list[frozenset[object]] = []
-            for child in children:
-                groups += necessary(child) or []
-            return groups
-        case OrNode(children):
-            firsts = []
-            for child in children:
-                child_groups = necessary(child)
-                if not child_groups:
-                    return []
-                firsts.append(min(child_groups, key=_anchor_cost))
-            return [frozenset().union(*firsts)]
-    raise TypeError(node)
-
-
-def _anchor_cost(group: frozenset[object]) -> tuple[int, int]:
-    """Prefer groups of words to actor names (which occur everywhere), then small groups."""
-    actors = sum(1 for key in group if isinstance(key, str))
-    return actors, len(group)
 
 
 def evaluate(node: Node, doc: Document, region: Span) -> list[Span] | None:
