@@ -8,13 +8,16 @@ hits, not with rules × text. Evidence is the sentence that best shows why a rul
 from __future__ import annotations
 
 import gc
+import pickle
 import time
+import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from vigil.article import Article
+from vigil.rules import parallel
 from vigil.rules.compiled import Evaluator, compile_node
 from vigil.rules.document import Document
 from vigil.rules.events import Event, Mention, find_events, mentions
@@ -135,6 +138,8 @@ class Matcher:
             self._plans.append(_Plan(rule, others, compile_node(rule.condition), event_object))
         self._compiled = {plan.rule.id: plan for plan in self._plans}
         self.scanner = TermScanner(terms)
+        self._helper: parallel.Helper | None = None
+        self._helper_broken = False
 
     def prepare(self, article: Article) -> Document:
         """Fold and scan the article once: every rule then works from these hits."""
@@ -168,7 +173,36 @@ class Matcher:
         return self.matches(self.prepare(article))
 
     def match_many(self, articles: Sequence[Article]) -> list[list[Match]]:
-        """:meth:`match` for many articles; the scan is batched, the results are the same."""
+        """:meth:`match` for many articles; the scan is batched, the results are the same.
+
+        A large batch is split with a helper process on another core (see
+        :mod:`vigil.rules.parallel`); if the helper fails, this process matches it all.
+        """
+        if self._helper_broken or not parallel.worth_helping(articles):
+            return self.match_here(articles)
+        cut = parallel.halfway(articles)
+        try:
+            if self._helper is None:
+                self._helper = parallel.Helper(self.ruleset, self.budget)
+                weakref.finalize(self, self._helper.close)
+            self._helper.send(articles[:cut])
+        except (OSError, pickle.PicklingError):
+            self._helper_broken = True
+            return self.match_here(articles)
+        mark = len(self.warnings)
+        rest = self.match_here(articles[cut:])
+        try:
+            with _collector_paused():
+                first, warnings = self._helper.receive()
+                first_matches = [[Match(*fields) for fields in found] for found in first]
+        except Exception:  # a dead helper: match its part here instead
+            self._helper_broken = True
+            return self.match_here(articles[:cut]) + rest
+        self.warnings[mark:mark] = warnings  # in article order, as if matched here
+        return first_matches + rest
+
+    def match_here(self, articles: Sequence[Article]) -> list[list[Match]]:
+        """:meth:`match_many` in this process only."""
         with _collector_paused():
             return [self.matches(doc) for doc in self.prepare_many(articles)]
 
