@@ -208,8 +208,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         cut = boundary.start()
         if text[cut] != "\n":
             cut += 1  # the sentence keeps its mark
-        if text[cut - 1 : cut] == "." and _abbreviation_before(text, max(start, cut - 12), cut - 1):
-            continue
+        if text[cut - 1 : cut] == ".":
+            low = max(start, cut - 12)
+            # Five letters or digits before the period: too long for an abbreviation (the
+            # longest have four), so most sentences need no look-up.
+            long_word = cut - 6 >= low and text[cut - 6 : cut - 1].isalnum()
+            if not long_word and _abbreviation_before(text, low, cut - 1):
+                continue
         _add_trimmed(text, start, cut, spans)
         start = boundary.end()
     _add_trimmed(text, start, len(text), spans)
@@ -219,12 +224,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def _abbreviation_before(text: str, start: int, period: int) -> bool:
     """Whether the word that ends at ``period`` (not before ``start``) is an abbreviation:
     "Mr. Putin" is one sentence."""
-    if period - start >= 5:
-        tail = text[period - 5 : period]
-        # Five characters that are neither space nor a stripped opening mark: the word is too
-        # long for an abbreviation (the longest have four letters). Most sentences end so.
-        if tail.isalnum():
-            return False
     before = text[start:period].rsplit(None, 1)
     return bool(before) and before[-1].lower().lstrip("(\"'“‘") in _ABBREVIATIONS
 
