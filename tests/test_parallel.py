@@ -45,6 +45,11 @@ def test_warnings_of_both_parts_come_in_article_order(always_split: None) -> Non
     assert split.warnings and split.warnings == here.warnings
 
 
+def test_the_helper_can_be_turned_off(always_split: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_MATCH_HELPER", "0")
+    assert not parallel.worth_helping(articles())
+
+
 def test_a_dead_helper_means_matching_here(always_split: None) -> None:
     batch = articles()
     matcher = Matcher(load_ruleset(ROOT / "rules"))

@@ -33,8 +33,9 @@ Reply = tuple[list[list[MatchFields]], list[str]]
 
 
 def worth_helping(articles: Sequence[Article]) -> bool:
-    """Whether a batch is large enough, and there is a second core to give it to."""
-    if len(articles) < 2 or _cores() < 2:
+    """Whether a batch is large enough, there is a second core to give it to, and the helper
+    is not turned off (``VIGIL_MATCH_HELPER=0``, for workers that already share the cores)."""
+    if len(articles) < 2 or _cores() < 2 or os.environ.get("VIGIL_MATCH_HELPER") == "0":
         return False
     size = 0
     for article in articles:
