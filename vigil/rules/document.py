@@ -70,11 +70,16 @@ class Document:
         return self._regex_hits[pattern]
 
     @cached_property
-    def _sentence_starts(self) -> list[int]:
+    def sentence_starts(self) -> list[int]:
         return [start for start, _ in self.sentences]
 
+    @cached_property
+    def actor_starts(self) -> list[tuple[str, list[int]]]:
+        """Each actor's mention starts, ascending: which actors a piece of evidence names."""
+        return [(code, [start for start, _ in spans]) for code, spans in self.actor_hits.items()]
+
     def sentence_of(self, offset: int) -> Span | None:
-        index = bisect_right(self._sentence_starts, offset) - 1
+        index = bisect_right(self.sentence_starts, offset) - 1
         if index >= 0 and offset < self.sentences[index][1]:
             return self.sentences[index]
         return None
@@ -82,7 +87,7 @@ class Document:
     def units_with(self, scope: str, offsets: list[int]) -> list[Span]:
         """The sentences (or paragraphs) that contain any of ``offsets``, in text order."""
         units = self.sentences if scope == "sentence" else self.paragraphs
-        starts = self._sentence_starts if scope == "sentence" else [s for s, _ in units]
+        starts = self.sentence_starts if scope == "sentence" else [s for s, _ in units]
         found: dict[int, None] = {}
         for offset in offsets:
             index = bisect_right(starts, offset) - 1

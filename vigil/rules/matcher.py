@@ -7,15 +7,23 @@ hits, not with rules × text. Evidence is the sentence that best shows why a rul
 
 from __future__ import annotations
 
+import gc
+import pickle
 import time
-from bisect import bisect_left
-from collections.abc import Sequence
+import weakref
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from vigil.article import Article
+from vigil.rules import parallel
+from vigil.rules.compiled import Evaluator, compile_node
 from vigil.rules.document import Document
 from vigil.rules.events import Event, Mention, find_events, mentions
 from vigil.rules.model import Rule, RuleSet
+from vigil.rules.near import near as _near
+from vigil.rules.needs import _anchor_cost, necessary
 from vigil.rules.query import (
     ActorNode,
     AndNode,
@@ -104,23 +112,34 @@ class Matcher:
         # A rule is evaluated only when the words it cannot do without all occur. Each rule is
         # filed under the keys of one such group (its "anchor", the rarest-looking); an article
         # then wakes only the rules filed under the words it contains.
-        self._always: list[tuple[Rule, list[frozenset[object]]]] = []
-        self._by_key: dict[object, list[tuple[Rule, list[frozenset[object]]]]] = {}
-        for rule in ruleset.rules:
+        # Rules by their index in the rule set: candidates sorted by index come in rule order.
+        self._always: list[int] = []
+        self._by_key: dict[object, list[int]] = {}
+        self._plans: list[_Plan] = []
+        for index, rule in enumerate(ruleset.rules):
             nodes = list(walk(rule.condition))
             if rule.event and rule.event.object is not None:
                 nodes += list(walk(rule.event.object))
             terms += [node.term for node in nodes if isinstance(node, TermNode)]
             groups = necessary(rule.condition)
+            others: tuple[frozenset[object], ...] = ()
             if groups is None or not groups:
-                self._always.append((rule, []))
-                continue
-            anchor = min(groups, key=_anchor_cost)
-            entry = (rule, [g for g in groups if g is not anchor])
-            for key in anchor:
-                self._by_key.setdefault(key, []).append(entry)
+                self._always.append(index)
+            else:
+                anchor = min(groups, key=_anchor_cost)
+                others = tuple(g for g in groups if g is not anchor)
+                for key in anchor:
+                    self._by_key.setdefault(key, []).append(index)
+            event_object = (
+                compile_node(rule.event.object)
+                if rule.event is not None and rule.event.object is not None
+                else None
+            )
+            self._plans.append(_Plan(rule, others, compile_node(rule.condition), event_object))
+        self._compiled = {plan.rule.id: plan for plan in self._plans}
         self.scanner = TermScanner(terms)
-        self._order = {rule.id: index for index, rule in enumerate(ruleset.rules)}
+        self._helper: parallel.Helper | None = None
+        self._helper_broken = False
 
     def prepare(self, article: Article) -> Document:
         """Fold and scan the article once: every rule then works from these hits."""
@@ -128,10 +147,12 @@ class Matcher:
 
     def prepare_many(self, articles: Sequence[Article]) -> list[Document]:
         """:meth:`prepare` for many articles, scanned together in batches (much faster)."""
-        docs = [Document(article) for article in articles]
-        for doc, hits in zip(docs, self.scanner.scan_many([d.folded for d in docs]), strict=True):
-            self._attach(doc, hits)
-        return docs
+        with _collector_paused():
+            docs = [Document(article) for article in articles]
+            folded = [doc.folded for doc in docs]
+            for doc, hits in zip(docs, self.scanner.scan_many(folded), strict=True):
+                self._attach(doc, hits)
+            return docs
 
     def _attach(self, doc: Document, hits: dict[Term, list[Span]]) -> None:
         doc.term_hits = hits
@@ -152,50 +173,90 @@ class Matcher:
         return self.matches(self.prepare(article))
 
     def match_many(self, articles: Sequence[Article]) -> list[list[Match]]:
-        """:meth:`match` for many articles; the scan is batched, the results are the same."""
-        return [self.matches(doc) for doc in self.prepare_many(articles)]
+        """:meth:`match` for many articles; the scan is batched, the results are the same.
+
+        A large batch is split with a helper process on another core (see
+        :mod:`vigil.rules.parallel`); if the helper fails, this process matches it all.
+        """
+        if self._helper_broken or not parallel.worth_helping(articles):
+            return self.match_here(articles)
+        cut = parallel.halfway(articles)
+        try:
+            if self._helper is None:
+                self._helper = parallel.Helper(self.ruleset, self.budget)
+                weakref.finalize(self, self._helper.close)
+            self._helper.send(articles[:cut])
+        except (OSError, pickle.PicklingError):
+            self._helper_broken = True
+            return self.match_here(articles)
+        mark = len(self.warnings)
+        rest = self.match_here(articles[cut:])
+        try:
+            with _collector_paused():
+                first, warnings = self._helper.receive()
+                first_matches = [[Match(*fields) for fields in found] for found in first]
+        except Exception:  # a dead helper: match its part here instead
+            self._helper_broken = True
+            return self.match_here(articles[:cut]) + rest
+        self.warnings[mark:mark] = warnings  # in article order, as if matched here
+        return first_matches + rest
+
+    def match_here(self, articles: Sequence[Article]) -> list[list[Match]]:
+        """:meth:`match_many` in this process only."""
+        with _collector_paused():
+            return [self.matches(doc) for doc in self.prepare_many(articles)]
 
     def matches(self, doc: Document) -> list[Match]:
         """Every rule a prepared document satisfies, in rule order."""
         present: set[object] = set(doc.term_hits)
-        present.update(f"@{code}" for code in doc.actor_hits)
-        candidates: dict[str, tuple[Rule, list[frozenset[object]]]] = {}
+        if doc.actor_hits:
+            present.update([f"@{code}" for code in doc.actor_hits])
+        chosen: set[int] = set(self._always)
+        by_key = self._by_key
         for key in present:
-            for entry in self._by_key.get(key, ()):
-                candidates[entry[0].id] = entry
-        for entry in self._always:
-            candidates[entry[0].id] = entry
-        found: dict[str, Match] = {}
+            indexes = by_key.get(key)
+            if indexes is not None:
+                chosen.update(indexes)
+        found: list[Match] = []
         deadline = time.monotonic() + self.budget
-        pending = list(candidates.values())
-        for position, (rule, others) in enumerate(pending):
-            if any(present.isdisjoint(group) for group in others):
+        pending = sorted(chosen)
+        plans = self._plans
+        for position, index in enumerate(pending):
+            plan = plans[index]
+            if plan.others and any(present.isdisjoint(group) for group in plan.others):
                 continue
             if time.monotonic() > deadline:
-                skipped = [r.id for r, _ in pending[position:]]
+                skipped = [plans[i].rule.id for i in pending[position:]]
                 self.warnings.append(
                     f"matching {doc.text[: doc.title_end][:60]!r} stopped after {self.budget:g} s; "
                     f"not evaluated: {', '.join(skipped)}"
                 )
                 break
-            outcome = self.evaluate_rule(rule, doc)
+            outcome = self._outcome(plan, doc)
             if outcome.spans is not None:
-                found[rule.id] = _evidence(rule, doc, outcome)
-        return sorted(found.values(), key=lambda match: self._order[match.rule_id])
+                found.append(_evidence(plan.rule, doc, outcome))
+        return found
 
     # -- evaluation ----------------------------------------------------------------------
 
     def evaluate_rule(self, rule: Rule, doc: Document) -> Outcome:
-        whole = (0, len(doc.text))
-        spans = evaluate(rule.condition, doc, whole)
+        plan = self._compiled.get(rule.id)
+        if plan is None or plan.rule is not rule:  # a rule from elsewhere: compile it now
+            plan = _plan_of(rule)
+        return self._outcome(plan, doc)
+
+    def _outcome(self, plan: _Plan, doc: Document) -> Outcome:
+        rule = plan.rule
+        spans = plan.condition(doc, 0, len(doc.text))
         if spans is None or rule.event is None:
             return Outcome(spans)
         event = self.find_event(rule, doc)
         if event is None:
             return Outcome(None)
         extra = event.spans
-        if rule.event.object is not None:
-            extra += evaluate(rule.event.object, doc, event.clause) or []
+        if plan.event_object is not None:
+            lo, hi = event.clause
+            extra += plan.event_object(doc, lo, hi) or []
         return Outcome(spans + extra, event)
 
     def events(self, action: str, doc: Document) -> list[Event]:
@@ -217,50 +278,44 @@ class Matcher:
         return None
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is matched.
+
+    Matching allocates hundreds of thousands of spans and lists that live as long as the batch
+    and form no cycles; the collector would walk them again and again (a fifth of the scan's
+    time). It runs as usual after the batch, or inside it when it was already off.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A rule ready to evaluate: the keys it also needs, its compiled condition and object."""
+
+    rule: Rule
+    others: tuple[frozenset[object], ...]
+    condition: Evaluator
+    event_object: Evaluator | None
+
+
+def _plan_of(rule: Rule) -> _Plan:
+    spec = rule.event
+    event_object = compile_node(spec.object) if spec and spec.object is not None else None
+    return _Plan(rule, (), compile_node(rule.condition), event_object)
+
+
 def _fits(mention: Mention | None, wanted: str | None) -> bool:
     if wanted is None:
         return True
     return mention is not None and mention.satisfies(wanted)
-
-
-def necessary(node: Node) -> list[frozenset[object]] | None:
-    """Groups of keys (terms, "@CODE") of which the node needs at least one each to be true.
-
-    None when nothing can be said (a regex, which the scanner does not see).
-    """
-    match node:
-        case TermNode(term):
-            return [frozenset({term})]
-        case ActorNode(code):
-            return [frozenset({f"@{code[:3]}"})]
-        case RegexNode():
-            return None
-        case NotNode():
-            return []
-        case ScopeNode(_, child):
-            return necessary(child)
-        case NearNode(left, right, _):
-            return [*(necessary(left) or []), *(necessary(right) or [])] or None
-        case AndNode(children):
-            groups: list[frozenset[object]] = []
-            for child in children:
-                groups += necessary(child) or []
-            return groups
-        case OrNode(children):
-            firsts = []
-            for child in children:
-                child_groups = necessary(child)
-                if not child_groups:
-                    return []
-                firsts.append(min(child_groups, key=_anchor_cost))
-            return [frozenset().union(*firsts)]
-    raise TypeError(node)
-
-
-def _anchor_cost(group: frozenset[object]) -> tuple[int, int]:
-    """Prefer groups of words to actor names (which occur everywhere), then small groups."""
-    actors = sum(1 for key in group if isinstance(key, str))
-    return actors, len(group)
 
 
 def evaluate(node: Node, doc: Document, region: Span) -> list[Span] | None:
@@ -343,57 +398,6 @@ def _leaf_nodes(node: Node) -> tuple[Node, ...]:
     return entry[1]
 
 
-def _near(
-    doc: Document, left: list[Span] | None, right: list[Span] | None, distance: int
-) -> list[Span] | None:
-    """The spans of either side that have a partner on the other within ``distance`` words.
-
-    Linear after sorting: each span asks only its nearest candidates on the other side (the
-    first one starting at or after it, and the furthest-reaching one starting before it), so
-    "Minsk deal Donbas" repeated over a megabyte costs a megabyte, not its square.
-    """
-    if not left or not right:
-        return None
-    lefts, rights = _Positions(doc, left), _Positions(doc, right)
-    found = [a for a in lefts.spans if rights.partner_of(a, lefts.words[a], distance)]
-    found += [b for b in rights.spans if lefts.partner_of(b, rights.words[b], distance)]
-    return sorted(set(found)) or None
-
-
-class _Positions:
-    """Spans sorted by start, with their first and last word index, for NEAR's look-ups."""
-
-    def __init__(self, doc: Document, spans: list[Span]) -> None:
-        self.spans = sorted(set(spans))
-        self.starts = [span[0] for span in self.spans]
-        self.words = {
-            span: (doc.word_index(span[0]), doc.last_word_index(span[1])) for span in self.spans
-        }
-        # reach[i]: the largest last-word index among spans[0..i] (and which span it is).
-        self.reach: list[tuple[int, Span]] = []
-        for span in self.spans:
-            last = self.words[span][1]
-            best = self.reach[-1] if self.reach and self.reach[-1][0] >= last else (last, span)
-            self.reach.append(best)
-
-    def partner_of(self, span: Span, words: tuple[int, int], distance: int) -> bool:
-        """Whether a span here other than ``span`` lies within ``distance`` words of it."""
-        first_word, last_word = words
-        index = bisect_left(self.starts, span[0])
-        # After it (or starting with it): the nearest is the first that is not itself.
-        for other in self.spans[index : index + 2]:
-            if other != span:
-                if self.words[other][0] - last_word <= distance:
-                    return True
-                break
-        # Before it: the one whose last word reaches furthest.
-        if index > 0:
-            reach, other = self.reach[index - 1]
-            if other != span and first_word - reach <= distance:
-                return True
-        return False
-
-
 def _scoped(scope: str, child: Node, doc: Document, region: Span) -> list[Span] | None:
     lo, hi = region
     if scope == "title":
@@ -418,18 +422,31 @@ def _evidence(rule: Rule, doc: Document, outcome: Outcome) -> Match:
     if outcome.event is not None:
         best = outcome.event.sentence
     else:
-        by_sentence: dict[Span, list[Span]] = {}
+        sentences = doc.sentences
+        starts = doc.sentence_starts
+        # Sentence index -> the spans that start in it; spans are sorted, so indexes ascend.
+        by_sentence: dict[int, list[Span]] = {}
         for span in spans:
-            sentence = doc.sentence_of(span[0])
-            if sentence is not None:
-                by_sentence.setdefault(sentence, []).append(span)
+            index = bisect_right(starts, span[0]) - 1
+            if index >= 0 and span[0] < sentences[index][1]:
+                group = by_sentence.get(index)
+                if group is None:
+                    by_sentence[index] = [span]
+                else:
+                    group.append(span)
         if by_sentence:
-            best = max(
-                by_sentence,
-                key=lambda s: (len({text[a:b].lower() for a, b in by_sentence[s]}), -s[0]),
-            )
+            # Most distinct words; on a tie, the earliest sentence. Indexes ascend, and a
+            # sentence with no more spans than the best count cannot beat it: most are skipped.
+            chosen, most = -1, 0
+            for index, group in by_sentence.items():
+                if len(group) <= most:
+                    continue
+                count = len({text[a:b].lower() for a, b in group}) if len(group) > 1 else 1
+                if count > most:
+                    chosen, most = index, count
+            best = sentences[chosen]
         else:
-            best = doc.sentences[0] if doc.sentences else (0, min(len(text), 300))
+            best = sentences[0] if sentences else (0, min(len(text), 300))
     start, end = best
     if end - start > MAX_EVIDENCE_CHARS:  # a "sentence" with no end: the window around a hit
         first_hit = min((a for a, _ in spans if start <= a < end), default=start)
@@ -437,12 +454,12 @@ def _evidence(rule: Rule, doc: Document, outcome: Outcome) -> Match:
         end = start + MAX_EVIDENCE_CHARS
     inside = [(a - start, min(b, end) - start) for a, b in spans if start <= a < end]
     highlights = merge_spans(inside)
-    words = tuple(dict.fromkeys(text[a:b] for a, b in spans))
-    actors_here = [
-        (min(s[0] for s in found if start <= s[0] < end), code)
-        for code, found in doc.actor_hits.items()
-        if any(start <= s[0] < end for s in found)
-    ]
+    words = tuple(dict.fromkeys([text[a:b] for a, b in spans]))
+    actors_here = []
+    for code, mention_starts in doc.actor_starts:
+        index = bisect_left(mention_starts, start)
+        if index < len(mention_starts) and mention_starts[index] < end:
+            actors_here.append((mention_starts[index], code))
     event = outcome.event
     return Match(
         rule_id=rule.id,

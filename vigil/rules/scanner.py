@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import ahocorasick
 
 from vigil.rules.terms import Term, stem_of
+from vigil.rules.wordscan import AsciiWordScanner, same_case
 from vigil.text import FoldedText
 
 Span = tuple[int, int]
@@ -25,10 +26,11 @@ Span = tuple[int, int]
 class TermScanner:
     """Compiled once per run from every term in the rule set.
 
-    Two paths, one result. Exact terms (most of them) are looked up by their words: the text's
-    distinct words are collected in one C-speed pass, and only terms whose every word occurs
-    are searched for (``str.find``, then a word-boundary check). Terms with an open ending
-    (``mediat*``, ``~mediate``) go through an Aho–Corasick automaton of their prefixes.
+    Texts whose folded form is ASCII (most news) go through :class:`AsciiWordScanner`: one
+    Aho–Corasick pass per article that sees word boundaries. Other texts take the general path:
+    exact terms are looked up by their words (found by the regex engine), then searched for
+    with ``str.find`` and a word-boundary check; terms with an open ending (``mediat*``,
+    ``~mediate``) go through an Aho–Corasick automaton of their prefixes.
     """
 
     def __init__(self, terms: Iterable[Term]) -> None:
@@ -54,9 +56,7 @@ class TermScanner:
                         self._by_word[first.group()].append(pattern)
                 self._exact[pattern][1].append(term)
         self._vocabulary = frozenset(self._by_word)
-        self._vocabulary_bytes = frozenset(
-            word.encode() for word in self._by_word if word.isascii()
-        )
+        self._ascii = AsciiWordScanner(self.terms)
         self._automaton = ahocorasick.Automaton()
         for pattern, pattern_terms in prefix_entries.items():
             self._automaton.add_word(pattern, (len(pattern), tuple(pattern_terms)))
@@ -71,22 +71,33 @@ class TermScanner:
     def scan_many(self, texts: Sequence[FoldedText]) -> list[dict[Term, list[Span]]]:
         """:meth:`scan` for many texts at once: they are joined into batches of about a
         megabyte, so the fixed costs of a pass are paid per batch, not per article."""
-        found: list[dict[Term, list[Span]]] = [defaultdict(list) for _ in texts]
-        # ASCII texts and the others in separate batches: ASCII ones take the fast path.
-        by_kind: dict[bool, list[int]] = {True: [], False: []}
+        results: list[dict[Term, list[Span]]] = [{} for _ in texts]
+        others: list[int] = []
         for index, folded in enumerate(texts):
-            by_kind[folded.folded.isascii()].append(index)
-        for indexes in by_kind.values():
-            batch: list[int] = []
-            size = 0
-            for index in indexes:
-                batch.append(index)
-                size += len(texts[index].folded) + 1
-                if size >= BATCH_CHARACTERS:
-                    self._scan_batch(texts, batch, found)
-                    batch, size = [], 0
-            if batch:
+            if folded.folded.isascii():
+                results[index] = self._ascii.scan(folded)
+            else:
+                others.append(index)
+        if others:
+            for index, hits in zip(
+                others, self.scan_general([texts[i] for i in others]), strict=True
+            ):
+                results[index] = hits
+        return results
+
+    def scan_general(self, texts: Sequence[FoldedText]) -> list[dict[Term, list[Span]]]:
+        """The path for any text (non-ASCII included); kept apart so tests can compare it."""
+        found: list[dict[Term, list[Span]]] = [defaultdict(list) for _ in texts]
+        batch: list[int] = []
+        size = 0
+        for index in range(len(texts)):
+            batch.append(index)
+            size += len(texts[index].folded) + 1
+            if size >= BATCH_CHARACTERS:
                 self._scan_batch(texts, batch, found)
+                batch, size = [], 0
+        if batch:
+            self._scan_batch(texts, batch, found)
         return [{term: sorted(spans) for term, spans in hits.items()} for hits in found]
 
     def _scan_batch(
@@ -156,49 +167,26 @@ class TermScanner:
             else:
                 span = (start - offset, end - offset)
             for term in terms:
-                if term.case_sensitive and not _same_case(folded.original, span, term):
+                if term.case_sensitive and not same_case(folded.original, span, term):
                     continue
                 if term.stem and stem_of(joined[start:end]) != term.patterns()[0]:
                     continue
                 hits[term].append(span)
 
     def _words(self, text: str) -> Iterator[tuple[int, str]]:
-        """(offset, word) for every word of ``text`` that starts a rule's term.
-
-        ASCII text (most folded news) is split in C after one byte translation; other text
-        goes through the regex engine.
-        """
+        """(offset, word) for every word of ``text`` that starts a rule's term."""
         vocabulary = self._vocabulary
-        if text.isascii():
-            ascii_vocabulary = self._vocabulary_bytes
-            position = 0
-            for token in text.encode().translate(_ASCII_SPACES).split(b" "):
-                if token in ascii_vocabulary:
-                    yield position, token.decode()
-                position += len(token) + 1
-            return
         for found in _TOKEN.finditer(text):
             if found.group() in vocabulary:
                 yield found.start(), found.group()
 
 
 BATCH_CHARACTERS = 1_000_000
-# Every ASCII byte that is not a word character becomes a space, so split() gives the words.
-_ASCII_SPACES = bytes(b if (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(128)) + bytes(
-    range(128, 256)
-)
 _TOKEN = re.compile(r"\w+")
 
 
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
-
-
-def _same_case(original: str, span: Span, term: Term) -> bool:
-    written = original[span[0] : span[1]].replace("-", " ")
-    if term.wildcard or term.stem:  # case:TB2* finds "TB2s": the written prefix must agree
-        return any(written.startswith(form) for form in term.case_forms())
-    return written in term.case_forms()
 
 
 def oracle_scan(terms: Iterable[Term], folded: FoldedText) -> dict[Term, list[Span]]:
@@ -216,7 +204,7 @@ def oracle_scan(terms: Iterable[Term], folded: FoldedText) -> dict[Term, list[Sp
             if term.stem and stem_of(folded.folded[start:end]) != term.patterns()[0]:
                 continue
             span = folded.span_in_original(start, end)
-            if term.case_sensitive and not _same_case(folded.original, span, term):
+            if term.case_sensitive and not same_case(folded.original, span, term):
                 continue
             found.append(span)
         if found:
