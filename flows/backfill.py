@@ -24,9 +24,10 @@ from vigil.store import Store
 
 @cache
 def _worker_state(store_url: str, rules: str, rule_ids: tuple[str, ...]) -> tuple[Store, Matcher]:
-    """One store connection pool and one compiled matcher per worker process."""
+    """One store connection pool and one compiled matcher per worker process (without a
+    helper process of its own: the workers already share the cores)."""
     ruleset = only_rules(load_ruleset(Path(rules)), list(rule_ids) or None)
-    return Store(store_url), Matcher(ruleset)
+    return Store(store_url), Matcher(ruleset, helper=False)
 
 
 @task(cache_policy=NO_CACHE, retries=1)

@@ -60,3 +60,10 @@ def test_a_dead_helper_means_matching_here(always_split: None) -> None:
     matcher._helper._process.wait()
     assert matcher.match_many(batch) == expected
     assert matcher._helper_broken
+
+
+def test_a_matcher_made_without_a_helper_never_starts_one(always_split: None) -> None:
+    batch = articles()
+    matcher = Matcher(load_ruleset(ROOT / "rules"), helper=False)
+    assert matcher.match_many(batch) == Matcher(load_ruleset(ROOT / "rules")).match_here(batch)
+    assert matcher._helper is None

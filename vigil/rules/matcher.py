@@ -92,7 +92,9 @@ class Outcome:
 class Matcher:
     """A RuleSet compiled for matching; build once per run, reuse for every article."""
 
-    def __init__(self, ruleset: RuleSet, *, budget: float = MATCH_BUDGET_SECONDS) -> None:
+    def __init__(
+        self, ruleset: RuleSet, *, budget: float = MATCH_BUDGET_SECONDS, helper: bool = True
+    ) -> None:
         self.ruleset = ruleset
         # Seconds of rule evaluation one article may take; past it, the rest of its rules are
         # skipped and said so in ``warnings`` (a hostile article must not hang a run).
@@ -139,7 +141,8 @@ class Matcher:
         self._compiled = {plan.rule.id: plan for plan in self._plans}
         self.scanner = TermScanner(terms)
         self._helper: parallel.Helper | None = None
-        self._helper_broken = False
+        # No helper process where the cores are already shared out (Dask workers).
+        self._helper_broken = not helper
 
     def prepare(self, article: Article) -> Document:
         """Fold and scan the article once: every rule then works from these hits."""
