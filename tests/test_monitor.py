@@ -101,9 +101,8 @@ class _RecordingMatcher(Matcher):
         return super().match_many(articles)
 
 
-def test_a_chunk_of_feeds_is_matched_and_stored_as_one_batch(
-    settings: Settings, feed_server: FeedServer, tmp_path: Path
-) -> None:
+def _two_feeds(settings: Settings, feed_server: FeedServer, tmp_path: Path) -> Monitor:
+    """A monitor of two feeds (7 and 5 items), fetched as one chunk."""
     feeds_file = write_feeds_file(
         tmp_path / "feeds.yaml",
         [
@@ -111,7 +110,13 @@ def test_a_chunk_of_feeds_is_matched_and_stored_as_one_batch(
             ("Meduza", feed_server.url("meduza.rss.xml")),
         ],
     )
-    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    return Monitor(changed(settings, feeds=feeds_file, articles=""))
+
+
+def test_a_chunk_of_feeds_is_matched_and_stored_as_one_batch(
+    settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    monitor = _two_feeds(settings, feed_server, tmp_path)
     monitor.matcher = recording = _RecordingMatcher(monitor.ruleset)
     summary = monitor.run()
     assert recording.calls == [7 + 5]  # both feeds' articles in one call
@@ -122,14 +127,7 @@ def test_a_chunk_of_feeds_is_matched_and_stored_as_one_batch(
 def test_a_feed_that_breaks_its_batch_fails_alone(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    feeds_file = write_feeds_file(
-        tmp_path / "feeds.yaml",
-        [
-            ("Daily Sabah", feed_server.url("daily-sabah.rss.xml")),
-            ("Meduza", feed_server.url("meduza.rss.xml")),
-        ],
-    )
-    monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
+    monitor = _two_feeds(settings, feed_server, tmp_path)
     monitor.matcher = poisoned = _RecordingMatcher(monitor.ruleset, poison="Meduza")
     summary = monitor.run()
     by_name = {source.name: source for source in summary.sources}
