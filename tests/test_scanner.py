@@ -119,19 +119,24 @@ TERMS = [
 
 
 @st.composite
-def texts(draw: st.DrawFn) -> str:
+def texts(draw: st.DrawFn, words: list[str] = WORDS, separators: list[str] = SEPARATORS) -> str:
+    """Up to 25 of ``words``, each followed by one of ``separators``."""
     parts = draw(
-        st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=25)
+        st.lists(st.tuples(st.sampled_from(words), st.sampled_from(separators)), max_size=25)
     )
     return "".join(word + sep for word, sep in parts)
+
+
+def parse_term(raw: str) -> Term:
+    """A term as written in a test list: ``case:`` makes it case-sensitive."""
+    if raw.startswith("case:"):
+        return Term.parse(raw[5:], case_sensitive=True)
+    return Term.parse(raw)
 
 
 @settings(max_examples=500, deadline=None)
 @given(text=texts(), chosen=st.lists(st.sampled_from(TERMS), min_size=1, max_size=8, unique=True))
 def test_scanner_agrees_with_the_one_regex_per_term_oracle(text: str, chosen: list[str]) -> None:
-    terms = [
-        Term.parse(t[5:], case_sensitive=True) if t.startswith("case:") else Term.parse(t)
-        for t in chosen
-    ]
+    terms = [parse_term(t) for t in chosen]
     folded = fold(text)
     assert TermScanner(terms).scan(folded) == oracle_scan(terms, folded)

@@ -4,8 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vigil.rules.scanner import TermScanner, oracle_scan
-from vigil.rules.terms import Term
 from vigil.text import fold
+
+from .test_scanner import parse_term, texts
 
 WORDS = ["u", "s", "U.S", "net", ".net", "o'neill", "tb", "TB2", "2", "new", "york", "mediators"]
 WORDS += ["mediate", "media", "at", "t", "AT&T", "x_1", "_", "Minsk", "minsk", "agreements"]
@@ -15,26 +16,15 @@ TERMS += ["new york new", "~mediate", "mediat*", "media", "at&t", "at t", "x_1",
 TERMS += ["case:Minsk*", "minsk agreement*", "s", "2", "case:U.S", "tb 2*"]
 
 
-def parse(raw: str) -> Term:
-    if raw.startswith("case:"):
-        return Term.parse(raw[5:], case_sensitive=True)
-    return Term.parse(raw)
-
-
-@st.composite
-def texts(draw: st.DrawFn) -> str:
-    parts = draw(
-        st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=25)
-    )
-    return "".join(word + sep for word, sep in parts)
-
-
 @settings(max_examples=500, deadline=None)
-@given(text=texts(), chosen=st.lists(st.sampled_from(TERMS), min_size=1, max_size=8, unique=True))
+@given(
+    text=texts(WORDS, SEPARATORS),
+    chosen=st.lists(st.sampled_from(TERMS), min_size=1, max_size=8, unique=True),
+)
 def test_ascii_path_agrees_with_the_oracle_and_the_general_path(
     text: str, chosen: list[str]
 ) -> None:
-    terms = [parse(t) for t in chosen]
+    terms = [parse_term(t) for t in chosen]
     folded = fold(text)
     assert folded.folded.isascii()
     scanner = TermScanner(terms)
@@ -46,7 +36,7 @@ def test_ascii_path_agrees_with_the_oracle_and_the_general_path(
 def test_ascii_folds_of_non_ascii_originals_map_back() -> None:
     """ß folds to "ss" (ASCII): the spans point at the original, case is read there."""
     text = "Straße and STRASSE, Ærø; the Straßenbahn"
-    terms = [parse(t) for t in ["strasse", "case:STRASSE", "aero", "strassen*", "case:Str*"]]
+    terms = [parse_term(t) for t in ["strasse", "case:STRASSE", "aero", "strassen*", "case:Str*"]]
     folded = fold(text)
     assert folded.folded.isascii() and folded.irregular
     found = TermScanner(terms).scan(folded)
