@@ -15,7 +15,8 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
-from vigil.backfill import BATCH_SIZE, BackfillReport, batches, only_rules, rematch_batch
+from vigil.backfill import BATCH_SIZE, BackfillReport, only_rules, rematch_batch
+from vigil.backfill import backfill as run_backfill
 from vigil.errors import ConfigError
 from vigil.rules import Matcher, load_ruleset
 from vigil.settings import Settings
@@ -49,23 +50,29 @@ def backfill(
     """Re-apply the current rules to items first seen since ``since``."""
     logger = get_run_logger()
     settings = Settings()
-    only_rules(
-        load_ruleset(settings.rules, follow_links=settings.rules_follow_links), rule_ids
-    )  # unknown rule ids fail here, not later
-    store = Store(settings.store_url)
-    try:
-        item_ids = store.item_ids_since(since, until)
-        report = BackfillReport(items=len(item_ids))
-        chunks = batches(item_ids, batch_size)
-        logger.info("re-matching %d items in %d batches", len(item_ids), len(chunks))
+    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
+    only_rules(ruleset, rule_ids)  # unknown rule ids fail here, before any task
+
+    def as_tasks(chunks: list[list[int]]) -> list[list[tuple[int, str]]]:
+        logger.info("re-matching in %d batches", len(chunks))
         futures = rematch.map(
             unmapped(settings.store_url), unmapped(str(settings.rules)), unmapped(rule_ids or []),
             chunks,
         )  # fmt: skip
-        for added in futures.result():
-            report.new_matches.update(rule for _, rule in added)
-        if resend and item_ids:
-            report.released_claims = store.release_claims(item_ids, rule_ids)
+        return list(futures.result())
+
+    store = Store(settings.store_url)
+    try:
+        report = run_backfill(
+            store,
+            ruleset,
+            since,
+            until=until,
+            rule_ids=rule_ids,
+            resend=resend,
+            batch_size=batch_size,
+            rematch=as_tasks,
+        )
     finally:
         store.close()
     for line in report.lines():

@@ -9,9 +9,9 @@ from __future__ import annotations
 from prefect import flow
 from prefect.states import State
 
-from flows.tasks import compose_and_deliver, finish, open_monitor, skipped
+from flows.tasks import PrefectSteps, finish, open_monitor
 from vigil.digest import Kind
-from vigil.monitor import RunSummary
+from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 
 
@@ -30,10 +30,8 @@ def alerts() -> RunSummary | State:
 def _outbox_run(name: str, kind: Kind) -> RunSummary | State:
     """Compose one kind of message and deliver, under the run lock ``name``; no ingest."""
     run = open_monitor(Settings())
-    summary = RunSummary()
     try:
-        if not skipped(run, summary, name):
-            compose_and_deliver(run, summary, [kind])
+        summary = run_once(run, lock=name, kinds=[kind], read_sources=False, steps=PrefectSteps())
     finally:
         run.close()
     return finish(summary, f"vigil {name}")

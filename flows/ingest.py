@@ -13,16 +13,8 @@ from prefect import flow
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tasks import (
-    BATCHES_AT_ONCE,
-    compose_and_deliver,
-    finish,
-    ingest_sources,
-    open_monitor,
-    skipped,
-)
-from vigil.digest import Kind
-from vigil.monitor import RunSummary
+from flows.tasks import BATCHES_AT_ONCE, PrefectSteps, finish, open_monitor
+from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 
 
@@ -33,11 +25,14 @@ def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) ->
     if not 0 <= partition < partitions:
         raise ValueError(f"partition must be in 0..{partitions - 1}, got {partition}")
     run = open_monitor(Settings(**({"feeds": feeds} if feeds else {})))
-    summary = RunSummary()
     try:
-        if not skipped(run, summary, f"ingest-{partition}-of-{partitions}"):
-            ingest_sources(run, summary, partition=partition, partitions=partitions)
-            compose_and_deliver(run, summary, [Kind.ALERT, Kind.DIGEST])
+        summary = run_once(
+            run,
+            lock=f"ingest-{partition}-of-{partitions}",
+            partition=partition,
+            partitions=partitions,
+            steps=PrefectSteps(),
+        )
     finally:
         run.close()
     return finish(summary, f"vigil ingest, partition {partition + 1} of {partitions}")

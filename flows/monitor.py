@@ -6,16 +6,8 @@ from prefect import flow
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tasks import (
-    BATCHES_AT_ONCE,
-    compose_and_deliver,
-    finish,
-    ingest_sources,
-    open_monitor,
-    skipped,
-)
-from vigil.digest import Kind
-from vigil.monitor import RunSummary
+from flows.tasks import BATCHES_AT_ONCE, PrefectSteps, finish, open_monitor
+from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 
 
@@ -31,11 +23,8 @@ def monitor(
     run = open_monitor(
         Settings(**{key: value for key, value in given.items() if value is not None})
     )
-    summary = RunSummary()
     try:
-        if not skipped(run, summary, "ingest"):
-            ingest_sources(run, summary)
-            compose_and_deliver(run, summary, [Kind.ALERT, Kind.DIGEST])
+        summary = run_once(run, steps=PrefectSteps())
     finally:
         run.close()
     return finish(summary, "vigil run")

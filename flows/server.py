@@ -16,11 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from vigil.errors import VigilError
-
-
-class PrefectServerError(VigilError):
-    """The server did not come up; the message carries the end of its log."""
+from vigil.errors import PrefectServerError
 
 
 def free_port() -> int:

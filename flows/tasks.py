@@ -1,15 +1,16 @@
 """The tasks the flows share, and how every flow run ends (log lines, artifacts, state).
 
-Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`. Fetching retries
+Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`, and
+:func:`vigil.pipeline.run_once` composes them (:class:`PrefectSteps`). Fetching retries
 (feeds flap), sending retries (mail servers greylist); one broken feed never stops the others.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from prefect import task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -22,11 +23,12 @@ from flows.orphans import record_owner
 from vigil.deliver import DeliveryReport
 from vigil.digest import Composed, Kind
 from vigil.errors import ConfigError
-from vigil.monitor import Monitor, RunSummary, SourceOutcome
+from vigil.monitor import Monitor
+from vigil.pipeline import RunSummary
+from vigil.pipeline.run import Ingested
 from vigil.settings import Settings
 from vigil.sources import FeedSpec
 
-FEEDS_PER_TASK = 25
 # Feed batches in flight at once. Prefect's thread pool is unbounded by default, and each batch
 # holds its feeds' bodies: without a bound, memory would grow with the number of feeds.
 BATCHES_AT_ONCE = 4
@@ -38,14 +40,14 @@ SUMMARY = "vigil_summary"
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def read_feeds(monitor: Monitor, specs: list[FeedSpec]) -> tuple[list[SourceOutcome], Counter[str]]:
+def read_feeds(monitor: Monitor, specs: list[FeedSpec]) -> Ingested:
     # A batch of feeds per task: fetched concurrently inside, with per-feed health and
     # backoff kept in the store; a retry refetches the batch (cheap: conditional GET).
     return monitor.read_feeds(specs)
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_articles(monitor: Monitor, folder: Path) -> tuple[list[SourceOutcome], Counter[str]]:
+def ingest_articles(monitor: Monitor, folder: Path) -> Ingested:
     return monitor.ingest_folder(folder)
 
 
@@ -68,6 +70,38 @@ def deliver_outbox(monitor: Monitor) -> DeliveryReport:
     # reason and its next try (the store's backoff), and the next run, an alerts run within
     # minutes, sends it. A task retry here would only repeat the same error with a traceback.
     return monitor.deliver()
+
+
+class PrefectSteps:
+    """The run's steps as Prefect tasks: feed batches read concurrently, a failed task's
+    exception handed back to :func:`vigil.pipeline.run_once` as a value."""
+
+    def ingest_folder(self, run: Monitor, folder: Path) -> Ingested | BaseException:
+        return _outcome(ingest_articles(run, folder, return_state=True))
+
+    def read_feeds(
+        self, run: Monitor, batches: list[list[FeedSpec]]
+    ) -> list[Ingested | BaseException]:
+        futures = read_feeds.map(unmapped(run), batches)
+        results: list[Ingested | BaseException] = []
+        for future in futures:
+            future.wait()
+            results.append(_outcome(future.state))
+        return results
+
+    def compose(self, run: Monitor, kinds: list[Kind]) -> list[Composed] | BaseException:
+        return _outcome(compose_messages(run, kinds, return_state=True))
+
+    def deliver(self, run: Monitor) -> DeliveryReport | BaseException:
+        return _outcome(deliver_outbox(run, return_state=True))
+
+
+def _outcome(state: State[Any]) -> Any:
+    """A task's result, or the exception it failed with."""
+    result = state.result(raise_on_failure=False)
+    if state.is_completed():
+        return result
+    return result if isinstance(result, BaseException) else RuntimeError(str(result))
 
 
 def open_monitor(settings: Settings) -> Monitor:
@@ -98,47 +132,6 @@ def open_monitor(settings: Settings) -> Monitor:
     return Monitor(settings)
 
 
-def ingest_sources(
-    run: Monitor, summary: RunSummary, *, partition: int = 0, partitions: int = 1
-) -> None:
-    """The article folder (partition 0 only) and this partition's feeds, a task per batch."""
-    summary.ingested = True
-    if run.settings.articles is not None and partition == 0:
-        outcomes, per_rule = ingest_articles(run, run.settings.articles)
-        summary.sources += outcomes
-        summary.matches_per_rule.update(per_rule)
-    specs = run.feeds(partition=partition, partitions=partitions)
-    summary.sources += run.duplicate_feeds
-    batches = [specs[i : i + FEEDS_PER_TASK] for i in range(0, len(specs), FEEDS_PER_TASK)]
-    futures = read_feeds.map(unmapped(run), batches)
-    for batch, future in zip(batches, futures, strict=True):
-        future.wait()
-        if future.state.is_completed():
-            outcomes, per_rule = future.result()
-            summary.sources += outcomes
-            summary.matches_per_rule.update(per_rule)
-        else:
-            error = future.state.result(raise_on_failure=False)
-            summary.sources += [
-                SourceOutcome(spec.name, status="failed", error=f"{type(error).__name__}: {error}")
-                for spec in batch
-            ]
-
-
-def compose_and_deliver(run: Monitor, summary: RunSummary, kinds: Sequence[Kind]) -> None:
-    """Compose, then deliver whatever happened: what earlier runs composed still goes out."""
-    composing = compose_messages(run, list(kinds), return_state=True)
-    composed = composing.result(raise_on_failure=False)
-    if isinstance(composed, list):
-        summary.composed = composed
-    else:
-        summary.compose_failures.append(f"every reader: {type(composed).__name__}: {composed}")
-    summary.compose_failures += run.compose_failures
-    state = deliver_outbox(run, return_state=True)
-    summary.delivery = _delivery_report(run, state.result(raise_on_failure=False))
-    summary.outbox = run.store.message_counts()
-
-
 def finish(summary: RunSummary, title: str) -> RunSummary | State:
     """Log the summary, publish it (markdown and table artifacts), and name the final state."""
     logger = get_run_logger()
@@ -163,29 +156,9 @@ def finish(summary: RunSummary, title: str) -> RunSummary | State:
     return summary
 
 
-def skipped(run: Monitor, summary: RunSummary, lock_name: str) -> bool:
-    """True (with the reason in ``summary``) when another run holds ``lock_name``."""
-    lock = run.lock(lock_name)
-    if lock.acquire():
-        run.held_locks.append(lock)
-        return False
-    assert lock.blocked_by is not None
-    summary.skipped = f"another run is at work ({lock.blocked_by.describe()})"
-    return True
-
-
 def _artifact_key(recipient: str) -> str:
     """Artifact keys allow lower-case letters, digits and dashes only."""
     return "".join(c if c.isalnum() else "-" for c in recipient.lower()).strip("-") or "default"
-
-
-def _delivery_report(run: Monitor, result: object) -> DeliveryReport:
-    if isinstance(result, DeliveryReport):
-        return result
-    # Anything else is a bug or an outage of the store; the outbox still holds the message.
-    report = DeliveryReport(run.transport.describe())
-    report.retrying.append(f"{type(result).__name__}: {result}")
-    return report
 
 
 class _NotTheSummary(logging.Filter):

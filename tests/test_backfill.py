@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from vigil.backfill import backfill
 from vigil.cli import app
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.rules import load_ruleset
 from vigil.settings import Settings
 
@@ -34,7 +35,7 @@ def test_a_new_rule_finds_old_items_and_only_the_new_matches_go_out(
 ) -> None:
     yesterday = clock() - timedelta(days=1)
     before = Monitor(changed(settings, rules=without_drones), clock=clock)
-    before.run()
+    run_once(before)
     (first,) = _subjects(settings)
     assert "Bayraktar" not in first and "Turkish mediation offers" in first
     before.close()
@@ -55,7 +56,7 @@ def test_a_new_rule_finds_old_items_and_only_the_new_matches_go_out(
 def test_resend_sends_the_range_again(settings: Settings, clock: FrozenClock) -> None:
     yesterday = clock() - timedelta(days=1)
     monitor = Monitor(settings, clock=clock)
-    first = monitor.run()
+    first = run_once(monitor)
     assert len(first.composed) == 1
     report = backfill(
         monitor.store, monitor.ruleset, yesterday, rule_ids=["turkish-mediation"], resend=True
@@ -67,7 +68,7 @@ def test_resend_sends_the_range_again(settings: Settings, clock: FrozenClock) ->
 
 def test_a_range_in_the_future_touches_nothing(settings: Settings, clock: FrozenClock) -> None:
     monitor = Monitor(settings, clock=clock)
-    monitor.run()
+    run_once(monitor)
     report = backfill(monitor.store, monitor.ruleset, clock() + timedelta(hours=1))
     assert report.items == 0 and report.lines()[0] == "items re-matched: 0"
 
@@ -82,7 +83,7 @@ def test_unknown_rule_ids_are_refused() -> None:
 def test_cli_backfill_logs_progress_off_a_terminal(
     settings: Settings, without_drones: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    Monitor(changed(settings, rules=without_drones)).run()
+    run_once(Monitor(changed(settings, rules=without_drones)))
     monkeypatch.setenv("VIGIL_HOME", str(settings.home))
     monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
     monkeypatch.setenv("VIGIL_RULES", str(RULES))

@@ -5,6 +5,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from vigil.cli import app
+from vigil.pipeline import run_once
 
 from .conftest import RULES, SEED
 
@@ -71,7 +72,7 @@ def test_rules_test_reads_a_stored_item(tmp_path: Path, monkeypatch, database_ur
     monkeypatch.setenv("VIGIL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("VIGIL_DATABASE_URL", database_url)
     monitor = Monitor(Settings(feeds=SEED.parent / "feeds" / "demo.yaml"))
-    monitor.run()
+    run_once(monitor)
     monitor.close()
     result = runner.invoke(app, ["rules", "test", "1"])
     assert result.exit_code == 0, result.output

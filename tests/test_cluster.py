@@ -21,6 +21,7 @@ from vigil.cluster import (
     to_bytes,
 )
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.store.schema import items
 
@@ -95,7 +96,7 @@ def test_three_feeds_one_story(settings: Settings, feed_server: FeedServer, tmp_
     monitor = Monitor(
         changed(settings, feeds=write_feeds_file(tmp_path / "f.yaml", feeds), articles="")
     )
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok and summary.new_items == 4
 
     with monitor.store.engine.connect() as conn:
@@ -120,14 +121,14 @@ def test_a_later_copy_joins_the_earlier_cluster(
 ) -> None:
     (feed_server.root / "a.xml").write_text(_rss(*COPIES["wire-a.xml"], "urn:a"), encoding="utf-8")
     feeds_file = write_feeds_file(tmp_path / "f.yaml", [("Outlet A", feed_server.url("a.xml"))])
-    Monitor(changed(settings, feeds=feeds_file, articles="")).run()
+    run_once(Monitor(changed(settings, feeds=feeds_file, articles="")))
     (feed_server.root / "b.xml").write_text(_rss(*COPIES["wire-b.xml"], "urn:b"), encoding="utf-8")
     feeds_file = write_feeds_file(
         tmp_path / "f.yaml",
         [("Outlet A", feed_server.url("a.xml")), ("Outlet B", feed_server.url("b.xml"))],
     )
     monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
-    monitor.run()
+    run_once(monitor)
     with monitor.store.engine.connect() as conn:
         clusters = {row.outlet: row.cluster_id for row in conn.execute(select(items))}
     assert clusters["Outlet A"] == clusters["Outlet B"]

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 
 from .conftest import (
@@ -34,7 +35,7 @@ def _maildir_messages(folder: Path) -> list[email.message.EmailMessage]:
 
 def test_maildir_gets_one_digest_then_nothing(settings: Settings) -> None:
     monitor = Monitor(settings)
-    first = monitor.run()
+    first = run_once(monitor)
     assert first.ok and first.new_items == 19
     (message,) = _maildir_messages(settings.outbox)
     text = message.get_body(("plain",)).get_content()
@@ -45,14 +46,14 @@ def test_maildir_gets_one_digest_then_nothing(settings: Settings) -> None:
     ):
         assert title in text
     assert "Why Putin rejected Erdogan's offer to mediate over Ukraine" in text
-    second = monitor.run()
+    second = run_once(monitor)
     assert second.new_items == 0 and second.composed == []
     assert len(_maildir_messages(settings.outbox)) == 1
 
 
 def test_maildir_redelivery_of_the_same_message_is_a_no_op(settings: Settings) -> None:
     monitor = Monitor(settings)
-    monitor.run()
+    run_once(monitor)
     assert monitor.store.message_counts() == {"sent": 1}
     # A crash after the write but before 'sent' was recorded leaves the row pending.
     with monitor.store.engine.begin() as conn:
@@ -70,7 +71,7 @@ def test_smtp_digest_arrives_as_mime_with_both_parts(
     settings: Settings, smtp_server: SmtpServer
 ) -> None:
     monitor = Monitor(_smtp_settings(settings, smtp_server, smtp_tls="none"))
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok, summary.lines()
     (received,) = smtp_server.received
     assert received.envelope_from == "vigil@example.org"
@@ -83,7 +84,7 @@ def test_smtp_digest_arrives_as_mime_with_both_parts(
     assert "<mark>Bayraktar TB2</mark>" in html
     assert "alert(1)" not in html
     # Nothing new: the second run sends nothing at all.
-    assert monitor.run().delivery.sent == []
+    assert run_once(monitor).delivery.sent == []
     assert len(smtp_server.received) == 1
 
 
@@ -104,7 +105,7 @@ def test_smtp_with_starttls_and_auth(
             smtp_ca_file=tls_material.ca_file,
         )
     )
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok, summary.lines()
     assert len(starttls_smtp_server.received) == 1
     assert SMTP_PASSWORD not in caplog.text
@@ -125,7 +126,7 @@ def test_smtp_with_implicit_tls_and_auth(
             smtp_ca_file=tls_material.ca_file,
         )
     )
-    assert monitor.run().ok
+    assert run_once(monitor).ok
     (received,) = implicit_tls_smtp_server.received
     assert received.message["Subject"].startswith("vigil: ")
 
@@ -143,7 +144,7 @@ def test_wrong_password_is_retried_later_and_not_logged(
             smtp_ca_file=tls_material.ca_file,
         )
     )
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert not summary.ok
     assert summary.delivery.retrying and "authentication failed" in summary.delivery.retrying[0]
     assert wrong not in "\n".join(summary.lines())
@@ -159,7 +160,7 @@ def test_untrusted_certificate_is_refused(
             settings, starttls_smtp_server, smtp_user=SMTP_USER, smtp_password=SMTP_PASSWORD
         )
     )
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.delivery.retrying and starttls_smtp_server.received == []
 
 
@@ -167,7 +168,7 @@ def test_server_down_keeps_the_message_and_sends_it_once_when_back(
     settings: Settings, smtp_server: SmtpServer
 ) -> None:
     down = changed(settings, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_tls="none")
-    first = Monitor(down).run()
+    first = run_once(Monitor(down))
     assert not first.ok and first.delivery.retrying
     up = Monitor(_smtp_settings(settings, smtp_server, smtp_tls="none"))
     # The backoff holds it until it is due; an in-run retry ignores the backoff.
@@ -183,7 +184,7 @@ def test_temporary_rejection_is_retried_permanent_is_recorded(
 ) -> None:
     monitor = Monitor(_smtp_settings(settings, smtp_server, smtp_tls="none"))
     smtp_server.recorder.reject_with = "451 4.3.0 Try again later"
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.delivery.retrying and "451" in summary.delivery.retrying[0]
     smtp_server.recorder.reject_with = "554 5.7.1 Rejected"
     report = monitor.deliver(ignore_backoff=True)

@@ -7,7 +7,7 @@ import pytest
 
 from vigil.digest import DigestRenderer, Kind, build_digest
 from vigil.rules import load_ruleset
-from vigil.store.repo import StoredMatch
+from vigil.store import StoredMatch
 
 from .conftest import INSTANTS, RULES, TEMPLATES, unstyled
 

@@ -7,6 +7,7 @@ import pytest
 
 from vigil.clock import Clock
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.sources import read_article_folder
 
@@ -81,7 +82,7 @@ def test_each_recipient_gets_one_message_with_only_their_rules(
     settings: Settings, tmp_path: Path, clock: FrozenClock
 ) -> None:
     monitor = _monitor(settings, tmp_path, TWO_DESKS, clock)
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok, summary.lines()
     sent = _by_recipient(settings.outbox)
     (mediation,) = sent["mediation-desk"]
@@ -93,7 +94,7 @@ def test_each_recipient_gets_one_message_with_only_their_rules(
     # Rules neither desk follows reach nobody.
     assert "Minsk" not in _text(mediation) + _text(drones)
     # Nothing new: nothing more for anyone.
-    assert monitor.run().composed == []
+    assert run_once(monitor).composed == []
     assert len(maildir_messages(settings.outbox)) == 2
 
 
@@ -102,7 +103,7 @@ def test_one_match_reaches_every_recipient_who_follows_it(
 ) -> None:
     both = TWO_DESKS.replace("rules: [bayraktar-tb2, armed-drones-ukraine]", "tags: [turkey]")
     monitor = _monitor(settings, tmp_path, both, clock)
-    monitor.run()
+    run_once(monitor)
     sent = _by_recipient(settings.outbox)
     # turkish-mediation carries the tag "turkey": both desks get it, once each.
     for desk in ("mediation-desk", "drones-desk"):
@@ -248,7 +249,7 @@ def test_every_message_says_which_feeds_are_not_being_read_and_since_when(
     )
     path = write_recipients(tmp_path / "recipients.yaml", alerts_only)
     monitor = Monitor(changed(settings, feeds=feeds, recipients=path, articles=""), clock=clock)
-    monitor.run()  # all three read: nothing to report
+    run_once(monitor)  # all three read: nothing to report
     before = {m["Message-ID"] for m in maildir_messages(settings.outbox)}
     assert before and "not read" not in "".join(_text(m) for m in maildir_messages(settings.outbox))
     healthy_until = clock()
@@ -267,7 +268,7 @@ def test_every_message_says_which_feeds_are_not_being_read_and_since_when(
         encoding="utf-8",
     )
     clock.advance(timedelta(hours=1))
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert [s.name for s in summary.failed_sources] == ["Daily Sabah", "Kyiv Independent"]
     by_kind = {m.kind: m for m in summary.composed}
     assert set(by_kind) == {"alert", "digest"}  # duty's alert, desk's digest
@@ -290,7 +291,7 @@ def test_the_default_layout_orders_stories_newest_first_and_says_where_they_come
     settings: Settings, clock: FrozenClock
 ) -> None:
     monitor = Monitor(settings, clock=clock)
-    summary = monitor.run()
+    summary = run_once(monitor)
     (message,) = maildir_messages(settings.outbox)
     text, html = _text(message), message.get_body(("html",)).get_content()
     # The subject and the body count the same thing.

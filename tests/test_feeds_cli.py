@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from vigil.cli import app
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.sources import load_feeds_file
 from vigil.sources.opml import export_opml, read_opml
@@ -71,7 +72,7 @@ def test_health_table(
     monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
     before = runner.invoke(app, ["feeds", "--feeds", str(feeds)])
     assert before.exit_code == 0 and "not fetched yet" in before.output
-    Monitor(changed(settings, feeds=feeds, articles="")).run()
+    run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     result = runner.invoke(app, ["feeds", "--feeds", str(feeds)])
     assert result.exit_code == 1
     assert "Meduza" in result.output and "ok" in result.output

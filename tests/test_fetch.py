@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, parse_feed
 from vigil.sources.fetch import FetchLimits, FetchStatus, Validators, fetch_many
@@ -299,12 +300,12 @@ def test_health_backoff_redirect_and_gone_across_runs(
         ],
     )
     monitor = Monitor(changed(settings, feeds=feeds_file, articles="", smtp_host=None))
-    first = monitor.run()
+    first = run_once(monitor)
     status = {s.name: s.status for s in first.sources}
     assert status == {"Cached": "read", "Broken": "failed", "Moved": "read", "Gone": "disabled"}
     assert not first.ok
 
-    second = monitor.run()
+    second = run_once(monitor)
     status = {s.name: s.status for s in second.sources}
     # 304 for the cached one; the broken one waits out its backoff; the gone one stays off.
     assert status == {
@@ -318,7 +319,7 @@ def test_health_backoff_redirect_and_gone_across_runs(
     # The moved feed is now fetched at its new home, without the redirects.
     assert server.behaviour.hits["/moved.xml"] == 1
 
-    health = {row.name: row for row in monitor.store.feed_health()}
+    health = monitor.store.feed_rows()
     assert health["Broken"].consecutive_failures == 1 and health["Broken"].next_attempt is not None
     assert health["Moved"].url == server.url("etag.xml")
     assert health["Gone"].disabled

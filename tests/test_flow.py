@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from flows.monitor import monitor
 from vigil.cli import app
+from vigil.pipeline import run_once
 
 from .conftest import (
     EXAMPLES,
@@ -264,7 +265,7 @@ def test_backfill_flow_on_a_dask_task_runner_matches_in_worker_processes(
     before = tmp_path / "rules-before"
     shutil.copytree(RULES, before)
     (before / "drones.yaml").unlink()
-    Monitor(Settings(rules=before)).run()
+    run_once(Monitor(Settings(rules=before)))
     runner = DaskTaskRunner(
         cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
     )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 
 from .conftest import FeedServer, changed
@@ -41,7 +42,7 @@ def test_teasers_are_replaced_by_the_page_text(
     )
     # The test's pages are on loopback, which full text refuses unless it is configured.
     monitor = Monitor(changed(settings, feeds=feeds, articles="", full_text_private=True))
-    summary = monitor.run()
+    summary = run_once(monitor)
     (source,) = summary.sources
     assert source.status == "read" and "1 article page(s) could not be fetched" in source.warning
     assert summary.matches_per_rule["mediation-rejected"] == 1
@@ -51,7 +52,7 @@ def test_teasers_are_replaced_by_the_page_text(
     assert "Cookie policy" not in article.body and "Home | World" not in article.body
     # A second run fetches no page again: the articles are known.
     (feed_server.root / "story.html").unlink()
-    again = monitor.run()
+    again = run_once(monitor)
     assert again.sources[0].warning is None and again.new_items == 0
 
 
@@ -79,7 +80,7 @@ def test_full_text_goes_only_to_the_feeds_host_and_never_to_private_addresses(
             "    full_text: true\n",
             encoding="utf-8",
         )
-        summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+        summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
         # The links point at another port of loopback: another host than the feed's, and a
         # private address besides. Not one request reached it.
         assert hits == []
@@ -94,7 +95,7 @@ def test_full_text_goes_only_to_the_feeds_host_and_never_to_private_addresses(
             full_text_private=True,
             database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
         )
-        again = Monitor(fresh).run()
+        again = run_once(Monitor(fresh))
         assert again.new_items == 2_000 and hits == []
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from vigil.errors import SourceError, VigilError
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.rules import load_ruleset
 from vigil.settings import Settings
 from vigil.sources import parse_feed
@@ -109,7 +110,7 @@ def test_a_hostile_feed_fails_alone_and_the_run_goes_on(
         tmp_path / "feeds.yaml",
         [("Laughs", feed_server.url("laughs.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
     )
-    summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+    summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     by_name = {source.name: source for source in summary.sources}
     assert by_name["Laughs"].status == "failed" and "refused" in by_name["Laughs"].error
     assert by_name["Meduza"].status == "read" and by_name["Meduza"].new_items > 0
@@ -148,7 +149,7 @@ def hostile_run(settings: Settings, feed_server: FeedServer, tmp_path: Path):
         f'feeds:\n  - name: "Hostile\\r\\nX-Evil: 1"\n    url: {feed_server.url("hostile.xml")}\n',
         encoding="utf-8",
     )
-    summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+    summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     assert summary.ok, summary.lines()
     (message,) = maildir_messages(settings.outbox)
     return message
@@ -189,7 +190,7 @@ def test_a_rule_title_with_a_line_break_cannot_add_a_header(
         ),
         encoding="utf-8",
     )
-    Monitor(changed(settings, rules=rules)).run()
+    run_once(Monitor(changed(settings, rules=rules)))
     (message,) = maildir_messages(settings.outbox)
     assert message["Bcc"] is None
     assert (

@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.sources import parse_feed
 from vigil.sources.feeds import FeedSpec
@@ -112,11 +113,11 @@ def test_an_item_dated_year_one_stops_no_mail(
         UTC_AND_NEW_YORK,
     )
     monitor = Monitor(changed(settings, feeds=feeds, articles="", recipients=recipients))
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok, summary.lines()
     delivered = {m["X-Vigil-Recipient"] for m in maildir_messages(settings.outbox)}
     assert delivered == {"utc", "ny"}
-    assert monitor.run().ok  # and the next run too
+    assert run_once(monitor).ok  # and the next run too
 
 
 def test_one_recipient_failing_to_compose_stops_no_one_else(
@@ -135,11 +136,11 @@ def test_one_recipient_failing_to_compose_stops_no_one_else(
         UTC_AND_NEW_YORK,
     )
     broken = changed(settings, templates=templates, recipients=recipients)
-    summary = Monitor(broken).run()
+    summary = run_once(Monitor(broken))
     assert not summary.ok
     assert any("composing FAILED for ny: ZeroDivisionError" in line for line in summary.lines())
     assert {m["X-Vigil-Recipient"] for m in maildir_messages(settings.outbox)} == {"utc"}
-    fixed = Monitor(changed(settings, recipients=recipients)).run()
+    fixed = run_once(Monitor(changed(settings, recipients=recipients)))
     assert fixed.ok and [m.recipient for m in fixed.composed] == ["ny"]
 
 
@@ -178,7 +179,7 @@ def test_a_feed_cannot_hide_another_outlets_article_with_its_guid(
         tmp_path / "feeds.yaml",
         [("Decoy", feed_server.url("decoy.xml")), ("Daily Sabah", feed_server.url("sabah.xml"))],
     )
-    summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+    summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     by_name = {source.name: source for source in summary.sources}
     assert by_name["Daily Sabah"].new_items == 1
     assert summary.matches_per_rule["turkish-mediation"] == 1
@@ -203,14 +204,14 @@ def test_the_same_guid_with_new_text_is_recorded_and_matched(
         tmp_path / "feeds.yaml", [("Changing", feed_server.url("changing.xml"))]
     )
     monitor = Monitor(changed(settings, feeds=feeds, articles=""))
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.new_items == 1 and summary.matches_per_rule["turkish-mediation"] == 1
     # Across runs: the item is stored as "Weather", later rewritten to say something that
     # matches. The change is recorded (new text stored), matched, and delivered.
     _rewrite(feed, _rss(_item("Weather in Kyiv", "https://e.example/2", guid="story-2")), 1)
-    assert monitor.run().matches_per_rule == {}
+    assert run_once(monitor).matches_per_rule == {}
     _rewrite(feed, _rss(update.replace("story-1", "story-2").replace("/1<", "/2<")), 2)
-    again = monitor.run()
+    again = run_once(monitor)
     assert again.new_items == 0
     assert any("(1 changed)" in line for line in again.lines())
     assert again.matches_per_rule["turkish-mediation"] == 1
@@ -285,7 +286,7 @@ def test_an_article_past_the_matching_budget_is_named_and_the_run_goes_on(
 
     monitor = Monitor(settings)
     monitor.matcher = Matcher(load_ruleset(settings.rules), budget=0.0)
-    summary = monitor.run()
+    summary = run_once(monitor)
     (folder,) = [source for source in summary.sources if source.name == "articles"]
     assert folder.warning and "stopped after 0 s; not evaluated: " in folder.warning
     assert "Why Putin rejected" in folder.warning
@@ -314,7 +315,7 @@ def test_a_five_megabyte_title_is_capped_and_the_digest_goes_out(
         [("Huge", feed_server.url("huge.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
     )
     with _running_smtp(data_size_limit=10 * 1024 * 1024) as server:  # a common server limit
-        summary = Monitor(_smtp_settings(settings, server, feeds=feeds, articles="")).run()
+        summary = run_once(Monitor(_smtp_settings(settings, server, feeds=feeds, articles="")))
         assert summary.ok, summary.lines()
         (received,) = server.received
     text = received.message.get_body(("plain",)).get_content()
@@ -331,12 +332,12 @@ def test_a_message_the_server_refuses_for_good_gives_its_matches_to_the_next(
 ) -> None:
     smtp_server.recorder.reject_once = "552 5.3.4 Message size exceeds fixed limit"
     monitor = Monitor(_smtp_settings(settings, smtp_server))
-    first = monitor.run()
+    first = run_once(monitor)
     assert not first.ok and smtp_server.received == []
     (failed,) = first.delivery.failed
     assert "552" in failed and "go in the next message" in failed
     # Nothing is lost: the next run composes a new message with the same matches.
-    second = monitor.run()
+    second = run_once(monitor)
     assert second.ok, second.lines()
     (received,) = smtp_server.received
     assert received.message["Subject"].startswith("vigil: 21 stories")
@@ -369,7 +370,7 @@ def test_bad_article_files_are_named_and_skipped_and_the_rest_is_read(
     settings: Settings, tmp_path: Path
 ) -> None:
     folder = _bad_article_folder(tmp_path)
-    summary = Monitor(changed(settings, articles=folder)).run()
+    summary = run_once(Monitor(changed(settings, articles=folder)))
     by_name = {source.name: source for source in summary.sources}
     assert by_name["articles"].status == "read" and by_name["articles"].new_items == 1
     failed = {s.name: s.error for s in summary.failed_sources}
@@ -553,7 +554,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
     feeds = write_feeds_file(
         tmp_path / "feeds.yaml", [("=cmd|calc", feed_server.url("formula.xml"))]
     )
-    Monitor(changed(settings, feeds=feeds, articles="")).run()
+    run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     monkeypatch.setenv("VIGIL_HOME", str(settings.home))
     monkeypatch.setenv("VIGIL_DATABASE_URL", settings.store_url)
     as_csv = CliRunner().invoke(app, ["matches", "export", "--format", "csv"])
@@ -593,7 +594,7 @@ def test_default_ignorable_and_tag_characters_never_reach_a_message(
     feeds = write_feeds_file(
         tmp_path / "feeds.yaml", [(f"Invisible{INVISIBLES[:4]}", feed_server.url("invisible.xml"))]
     )
-    Monitor(changed(settings, feeds=feeds, articles="")).run()
+    run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     (message,) = maildir_messages(settings.outbox)
     subject = str(message["Subject"])
     text = message.get_body(("plain",)).get_content()
@@ -650,11 +651,11 @@ def test_a_bomb_served_over_http_fails_alone_and_its_batch_mate_is_read(
             tmp_path / "feeds.yaml",
             [("Bomb", f"{server.url}/feed.xml"), ("Meduza", feed_server.url("meduza.rss.xml"))],
         )
-        summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+        summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     by_name = {source.name: source for source in summary.sources}
     assert by_name["Bomb"].status == "failed" and "cap (decoded)" in by_name["Bomb"].error
     assert by_name["Meduza"].status == "read" and by_name["Meduza"].new_items > 0
-    health = {row.name: row for row in Monitor(settings).store.feed_health()}
+    health = Monitor(settings).store.feed_rows()
     assert health["Bomb"].consecutive_failures == 1 and health["Meduza"].last_success
 
 
@@ -752,7 +753,7 @@ def test_a_thousand_feeds_with_one_url_make_one_request(settings: Settings, tmp_
     with scripted_http(lambda path: Answer(body.encode())) as server:
         url = f"{server.url}/same.xml"
         feeds = write_feeds_file(tmp_path / "feeds.yaml", [(f"Copy {n}", url) for n in range(1000)])
-        summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
+        summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
         requests = server.requests
     assert requests == ["/same.xml"]
     assert any("1 read" in line and "999 duplicate" in line for line in summary.lines())
@@ -870,7 +871,7 @@ def test_every_hostile_input_at_once_delivers_the_good_matches_once_and_names_th
         "shadow.yaml",
     }
     monitor = Monitor(hostile, ruleset=ruleset)
-    summary = monitor.run()
+    summary = run_once(monitor)
     by_name = {source.name: source for source in summary.sources}
     assert by_name["Bomb"].status == "failed"
     assert "the first 500 were read" in (by_name["Many"].warning or "")
@@ -887,5 +888,5 @@ def test_every_hostile_input_at_once_delivers_the_good_matches_once_and_names_th
     for good in ("Erdogan offers to mediate between Russia", "Kremlin rejects Erdogan",
                  "Why Putin rejected"):  # fmt: skip
         assert good in text, good
-    again = monitor.run()
+    again = run_once(monitor)
     assert again.composed == [] and len(maildir_messages(settings.outbox)) == 1

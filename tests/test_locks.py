@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.store import Store
 from vigil.store.locks import RunLock
@@ -58,7 +59,7 @@ def test_the_lock_of_a_killed_process_is_taken_over_at_once(database_url: str) -
 def _run(settings_json: str) -> list[str]:
     monitor = Monitor(Settings.model_validate_json(settings_json))
     try:
-        return monitor.run().lines()
+        return run_once(monitor).lines()
     finally:
         monitor.close()
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.rules import Matcher
 from vigil.settings import Settings
 from vigil.store.schema import feeds
@@ -26,7 +27,7 @@ def test_feeds_over_http_and_a_broken_feed_does_not_stop_the_others(
         ],
     )
     monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert not summary.ok
     assert [s.name for s in summary.failed_sources] == ["Missing", "Garbage"]
     assert summary.new_items == 7 + 5
@@ -48,7 +49,7 @@ def test_new_items_in_a_later_run_get_their_own_digest(
         tmp_path / "feeds.yaml", [("Meduza", feed_server.url("meduza.rss.xml"))]
     )
     monitor = Monitor(changed(settings, feeds=feeds_file, articles=""))
-    first = monitor.run()
+    first = run_once(monitor)
     assert first.composed[0].matches > 0
     # The outlet publishes one more on-topic item.
     path = feed_server.root / "meduza.rss.xml"
@@ -63,7 +64,7 @@ def test_new_items_in_a_later_run_get_their_own_digest(
         path.read_text(encoding="utf-8").replace("</channel>", extra + "</channel>"),
         encoding="utf-8",
     )
-    second = monitor.run()
+    second = run_once(monitor)
     assert second.new_items == 1
     assert second.matches_per_rule["bayraktar-tb2"] == 1
     assert second.composed[0].matches == sum(second.matches_per_rule.values())
@@ -71,7 +72,7 @@ def test_new_items_in_a_later_run_get_their_own_digest(
 
 
 def test_a_summary_says_what_this_run_did_not_running_totals() -> None:
-    from vigil.monitor import RunSummary, SourceOutcome
+    from vigil.pipeline import RunSummary, SourceOutcome
 
     # A digests or alerts run reads no source: no "sources: 0 read" line.
     outbox_only = RunSummary(outbox={"sent": 40})
@@ -118,7 +119,7 @@ def test_a_chunk_of_feeds_is_matched_and_stored_as_one_batch(
 ) -> None:
     monitor = _two_feeds(settings, feed_server, tmp_path)
     monitor.matcher = recording = _RecordingMatcher(monitor.ruleset)
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert recording.calls == [7 + 5]  # both feeds' articles in one call
     assert {s.name: s.new_items for s in summary.sources} == {"Daily Sabah": 7, "Meduza": 5}
     assert sum(summary.matches_per_rule.values()) > 0
@@ -129,7 +130,7 @@ def test_a_feed_that_breaks_its_batch_fails_alone(
 ) -> None:
     monitor = _two_feeds(settings, feed_server, tmp_path)
     monitor.matcher = poisoned = _RecordingMatcher(monitor.ruleset, poison="Meduza")
-    summary = monitor.run()
+    summary = run_once(monitor)
     by_name = {source.name: source for source in summary.sources}
     assert by_name["Daily Sabah"].status == "read" and by_name["Daily Sabah"].new_items == 7
     assert by_name["Meduza"].status == "failed"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.sources import read_article_folder
 from vigil.store import Store
@@ -55,7 +56,7 @@ def _outbox_ids(store: Store) -> dict[str, str]:
 def test_one_connection_carries_every_recipient(
     settings: Settings, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
-    summary = _monitor(settings, tmp_path, smtp_server.port).run()
+    summary = run_once(_monitor(settings, tmp_path, smtp_server.port))
     assert summary.ok, summary.lines()
     assert sorted(r.recipients[0] for r in smtp_server.received) == [
         "ankara@example.org",
@@ -70,7 +71,7 @@ def test_451_once_is_retried_with_the_same_message_id_and_delivered_once(
 ) -> None:
     monitor = _monitor(settings, tmp_path, smtp_server.port)
     smtp_server.recorder.reject_once = "451 4.3.0 Greylisted, try again later"
-    monitor.run()
+    run_once(monitor)
     pending = _outbox_ids(monitor.store)
     assert len(pending) == 1  # the first message of the batch was greylisted
     ((reader, message_id),) = pending.items()
@@ -87,7 +88,7 @@ def test_a_connection_dropped_during_data_is_retried_with_the_same_message_id(
     settings: Settings, tmp_path: Path, dropping_smtp_server: SmtpServer
 ) -> None:
     monitor = _monitor(settings, tmp_path, dropping_smtp_server.port)
-    first = monitor.run()
+    first = run_once(monitor)
     assert not first.ok and first.delivery.retrying
     assert dropping_smtp_server.received == []  # the drop ended the connection for the batch
     before = _outbox_ids(monitor.store)
@@ -107,7 +108,7 @@ def test_550_for_one_recipient_does_not_hold_up_the_others(
 ) -> None:
     smtp_server.recorder.refuse_rcpt["kyiv@example.org"] = "550 5.1.1 No such user"
     monitor = _monitor(settings, tmp_path, smtp_server.port)
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert not summary.ok
     (failure,) = summary.delivery.failed
     assert "kyiv@example.org: 550" in failure
@@ -127,7 +128,7 @@ def test_a_refused_address_in_a_shared_message_is_reported_and_not_resent(
 ) -> None:
     smtp_server.recorder.refuse_rcpt["nato-desk@example.org"] = "550 5.1.1 No such user"
     monitor = _monitor(settings, tmp_path, smtp_server.port)
-    summary = monitor.run()
+    summary = run_once(monitor)
     (brussels,) = [r for r in smtp_server.received if "brussels@example.org" in r.recipients]
     assert brussels.recipients == ["brussels@example.org"]
     assert any("nato-desk@example.org: 550" in line for line in summary.delivery.failed)
@@ -173,7 +174,7 @@ def test_a_hung_server_times_out_and_the_messages_wait(
     settings: Settings, tmp_path: Path, silent_smtp_port: int
 ) -> None:
     monitor = _monitor(settings, tmp_path, silent_smtp_port, smtp_timeout=1)
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert not summary.ok and len(summary.delivery.retrying) == 3
     assert "Timeout" in summary.delivery.retrying[0] or "timed out" in summary.delivery.retrying[0]
     assert monitor.store.message_counts() == {"pending": 3}

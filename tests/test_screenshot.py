@@ -6,6 +6,7 @@ from PIL import Image
 
 from vigil.digest.snapshot import screenshot
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 
 from .conftest import maildir_messages
@@ -20,7 +21,7 @@ def _near(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int =
 
 
 def test_the_delivered_digest_renders_on_a_phone_screen(settings: Settings, tmp_path: Path) -> None:
-    Monitor(settings).run()
+    run_once(Monitor(settings))
     (message,) = maildir_messages(settings.outbox)
     html = message.get_body(("html",)).get_content()
     png = screenshot(html, tmp_path / "phone.png", width=390, height=844)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vigil.article import Article
+from vigil.deliver.outbox import retry_delay
 from vigil.pipeline import ingest
 from vigil.rules import Match
 from vigil.store import Store
@@ -95,11 +96,13 @@ def test_failed_delivery_backs_off_and_permanent_failure_stops(store: Store) -> 
     ingest(store, _articles(), _match)
     pk = _enqueue(store, [m.id for m in store.undelivered_matches()])
     assert pk is not None
-    retry_at = store.mark_failed(pk, "451 try later", permanent=False)
-    assert retry_at is not None and retry_at > store.clock()
+    # The store records the retry delivery's policy decides on.
+    retry_at = store.clock() + retry_delay(1)
+    store.mark_failed(pk, "451 try later", retry_at=retry_at)
+    assert retry_at > store.clock()
     assert store.due_messages() == []
     assert [m.id for m in store.due_messages(retry_at + timedelta(seconds=1))] == [pk]
-    assert store.mark_failed(pk, "550 no", permanent=True) is None
+    store.mark_failed(pk, "550 no", retry_at=None)  # permanent: never retried
     assert store.due_messages(store.clock() + timedelta(days=365)) == []
     assert store.message_counts() == {"failed": 1}
 

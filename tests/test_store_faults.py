@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.store.schema import deliveries, matches
 
@@ -47,11 +48,11 @@ def test_sqlite_locked_by_another_process_fails_the_run_then_the_next_run_delive
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(OperationalError, match="database is locked"):
-            monitor.run()
+            run_once(monitor)
         assert maildir_messages(local.outbox) == []
     finally:
         holder.communicate("")  # releases the lock
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok and summary.new_items == 19
     _everything_delivered_once(monitor, local.outbox)
 
@@ -103,12 +104,12 @@ def test_postgres_sessions_killed_mid_transaction_fail_the_run_cleanly(
 
     event.listen(monitor.store.engine, "after_cursor_execute", kill_mid_transaction)
     with pytest.raises(OperationalError):
-        monitor.run()
+        run_once(monitor)
     assert killed and all(killed)
     assert maildir_messages(settings.outbox) == []
     event.remove(monitor.store.engine, "after_cursor_execute", kill_mid_transaction)
     # As after a server restart: the pool reconnects, nothing half-written is left behind.
-    summary = monitor.run()
+    summary = run_once(monitor)
     assert summary.ok and summary.new_items == 19, summary.lines()
     _everything_delivered_once(monitor, settings.outbox)
     killer.dispose()

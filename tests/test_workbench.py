@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from vigil.cli import app
 from vigil.export import FIELDS
 from vigil.monitor import Monitor
+from vigil.pipeline import run_once
 from vigil.schedule import Cadence
 from vigil.settings import Settings
 
@@ -26,7 +27,7 @@ runner = CliRunner()
 def demo(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The demo run's store, delivered, with the CLI pointed at it."""
     monitor = Monitor(settings)
-    assert monitor.run().ok
+    assert run_once(monitor).ok
     monitor.close()
     for name, value in {
         "VIGIL_HOME": settings.home,
@@ -137,7 +138,7 @@ def test_weekly_health_message_names_what_is_wrong_once_per_slot(
     )
     monitor = Monitor(ops, clock=clock)
     now = clock()
-    monitor.run()  # the operator is first seen now; the first slot is next Monday
+    run_once(monitor)  # the operator is first seen now; the first slot is next Monday
     ops_slot = Cadence.parse("weekly monday 08:00").next_slot(now, ZoneInfo("Europe/Kyiv"))
     assert ops_slot.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%A %H:%M") == "Monday 08:00"
     monday = clock.set(ops_slot + timedelta(minutes=1))
@@ -157,6 +158,6 @@ def test_weekly_health_message_names_what_is_wrong_once_per_slot(
 
 def test_health_message_is_off_by_default(settings: Settings, clock: FrozenClock) -> None:
     monitor = Monitor(settings, clock=clock)
-    monitor.run()
+    run_once(monitor)
     clock.advance(timedelta(days=8))
     assert all(m.kind != "health" for m in monitor.compose())

@@ -8,7 +8,7 @@ forgets who got the range's earlier matches, so they are sent again.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -64,6 +64,9 @@ def rematch_batch(store: Store, matcher: Matcher, item_ids: Sequence[int]) -> li
     return store.add_matches(pairs)
 
 
+RematchBatches = Callable[[list[list[int]]], Iterable[list[tuple[int, str]]]]
+
+
 def backfill(
     store: Store,
     ruleset: RuleSet,
@@ -74,16 +77,28 @@ def backfill(
     resend: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    rematch: RematchBatches | None = None,
 ) -> BackfillReport:
-    """Re-match items first seen in [since, until); ``progress(done, total)`` after each batch."""
+    """Re-match items first seen in [since, until); ``progress(done, total)`` after each batch.
+
+    ``rematch`` matches the batches and yields, per batch in order, the (item id, rule id)
+    pairs it added: by default here, one batch after the other; the Prefect flow passes one
+    that runs them as tasks on any task runner (Dask's processes for ``--dask``).
+    """
     chosen = only_rules(ruleset, rule_ids)
-    matcher = Matcher(chosen)
     item_ids = store.item_ids_since(since, until)
     report = BackfillReport(items=len(item_ids))
+    chunks = batches(item_ids, batch_size)
+    if rematch is None:
+        matcher = Matcher(chosen)
+
+        def rematch(chunks: list[list[int]]) -> Iterator[list[tuple[int, str]]]:
+            return (rematch_batch(store, matcher, chunk) for chunk in chunks)
+
     done = 0
-    for batch in batches(item_ids, batch_size):
-        report.new_matches.update(rule for _, rule in rematch_batch(store, matcher, batch))
-        done += len(batch)
+    for chunk, added in zip(chunks, rematch(chunks), strict=True):
+        report.new_matches.update(rule for _, rule in added)
+        done += len(chunk)
         if progress is not None:
             progress(done, len(item_ids))
     if resend and item_ids:

@@ -453,7 +453,8 @@ def rules_test(
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:
-    from vigil.rules.matcher import highlight_segments, merge_spans
+    from vigil.match import highlight_segments
+    from vigil.rules.matcher import merge_spans
 
     segments = highlight_segments(text, merge_spans(spans))
     return "".join(f"[{piece}]" if hit else piece for piece, hit in segments)
@@ -480,8 +481,7 @@ def _load_articles(names: list[str], settings):
             except LocalFileError as exc:
                 raise SourceError(str(exc)) from None
         elif name.isdigit():
-            from vigil.store import Store
-            from vigil.store.repo import shown_url
+            from vigil.store import Store, shown_url
 
             store = Store(settings.store_url)
             try:
@@ -507,6 +507,7 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from vigil.sources import load_feeds_file
+    from vigil.sources.feed_state import FeedCondition, condition
     from vigil.store import Store
 
     settings = settings_from(feeds=feeds)
@@ -516,7 +517,7 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
         raise fail_unusable(exc) from None
     store = Store(settings.store_url)
     try:
-        rows = {row.name: row for row in store.feed_health()}
+        rows = store.feed_rows()
     finally:
         store.close()
     table = Table(title=f"{len(specs)} feeds in {settings.feeds}")
@@ -525,11 +526,11 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
     troubled = 0
     for spec in specs:
         row = rows.get(spec.name)
-        if row is None or row.configured_url != spec.url:
-            table.add_row(spec.name, "not fetched yet", "", "", "", "", "")
+        health = condition(row, spec.url)
+        if row is None or health is FeedCondition.NEW:
+            table.add_row(spec.name, str(health), "", "", "", "", "")
             continue
-        health = "disabled" if row.disabled else "failing" if row.consecutive_failures else "ok"
-        troubled += health != "ok"
+        troubled += health is not FeedCondition.OK
         style = {"ok": "green", "failing": "yellow", "disabled": "red"}[health]
         table.add_row(
             spec.name,

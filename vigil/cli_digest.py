@@ -226,7 +226,7 @@ def outbox(
         rows = store.recent_messages(limit)
     finally:
         store.close()
-    from vigil.store.repo import shown_url
+    from vigil.store import shown_url
 
     table = Table(title=f"outbox of {shown_url(settings.store_url)}")
     for column in (

@@ -1,4 +1,23 @@
-"""Exceptions a user can act on: each names the file (and line) and what is wrong."""
+"""Every exception vigil raises, in one tree. Each names the file (and line), feed, store or
+server concerned, and what to do; the CLI prints the message without a traceback.
+
+::
+
+    VigilError                  (anything vigil reports to a user)
+    ├── ConfigError             settings, or a file they point to, are unusable
+    │   ├── QueryError          a rule's query does not parse (also a ValueError)
+    │   └── TermError           a term that cannot be matched (also a ValueError)
+    ├── FileFormatError         a rules, actors or feeds file is malformed: every problem
+    ├── LocalFileError          a local file vigil will not read (a FIFO, too large)
+    ├── SourceError             an article file or a feed could not be read or parsed
+    │   ├── OverCap             a response decoded to more than its cap
+    │   └── UnsupportedEncoding a Content-Encoding vigil cannot decode
+    ├── StoreError              the store cannot be opened
+    ├── DeliveryError           a message could not be delivered (permanent or not)
+    └── PrefectServerError      the Prefect server vigil started did not come up
+"""
+
+from __future__ import annotations
 
 
 class VigilError(Exception):
@@ -6,11 +25,48 @@ class VigilError(Exception):
 
 
 class ConfigError(VigilError):
-    """Settings or a file they point to are unusable."""
+    """Settings or a file they point to are unusable: fix the setting the message names."""
+
+
+class QueryError(ConfigError, ValueError):
+    """A query that does not parse or cannot match; ``column`` is 1-based within the query.
+    Fix the query at that column (``vigil rules check`` shows every one)."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.message = message
+        self.column = column
+        super().__init__(message if column is None else f"column {column}: {message}")
+
+
+class TermError(ConfigError, ValueError):
+    """A term that cannot be matched, with the reason: reword the term."""
+
+
+class FileFormatError(VigilError):
+    """A rules, actors or feeds file is malformed; ``problems`` lists each with file and line.
+    Fix each line named; nothing in the file is used until then."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class LocalFileError(VigilError):
+    """A local file vigil will not read: not a regular file, too large, or unreadable.
+    Point the setting at a regular file within the size the message gives."""
 
 
 class SourceError(VigilError):
-    """An article file or a feed could not be read or parsed."""
+    """An article file or a feed could not be read or parsed: the feed is retried later with
+    backoff; an article file is skipped until it is fixed."""
+
+
+class OverCap(SourceError):
+    """A layer of the response decoded to more than the cap (``VIGIL_FEED_MAX_BYTES``)."""
+
+
+class UnsupportedEncoding(SourceError):
+    """A Content-Encoding vigil did not ask for and cannot decode: the server is at fault."""
 
 
 class StoreError(VigilError):
@@ -18,16 +74,9 @@ class StoreError(VigilError):
     its server does not answer. The message names the file or server and what to do."""
 
 
-class FileFormatError(VigilError):
-    """A rules, actors or feeds file is malformed; ``problems`` lists each with file and line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
 class DeliveryError(VigilError):
-    """A message could not be delivered; ``permanent`` says whether retrying can help."""
+    """A message could not be delivered; ``permanent`` says whether retrying can help. A
+    temporary failure is retried with backoff; a permanent one waits in the outbox."""
 
     def __init__(
         self,
@@ -45,3 +94,8 @@ class DeliveryError(VigilError):
         # its reader: the matches it carried go in the next message instead of being lost.
         self.refused_message = refused_message
         super().__init__(message)
+
+
+class PrefectServerError(VigilError):
+    """The Prefect server vigil started did not come up; the message carries the end of its
+    log. Set ``PREFECT_API_URL`` to a running server, or fix what the log says."""

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from vigil.digest.compose import Kind
 from vigil.digest.dispatch import Composed
@@ -21,8 +18,8 @@ from vigil.digest.sanitise import clean_text
 from vigil.rules.model import RuleSet
 from vigil.schedule import Cadence
 from vigil.settings import Settings
-from vigil.store import Store
-from vigil.store.schema import messages
+from vigil.sources.feed_state import FeedCondition, condition
+from vigil.store import FeedRow, MessageRow, Store
 
 OPERATOR = "operator-health"
 
@@ -32,10 +29,10 @@ class HealthReport:
     generated_at: datetime
     since: datetime
     zone: ZoneInfo
-    feeds_failing: list[Any] = field(default_factory=list)
-    feeds_disabled: list[Any] = field(default_factory=list)
+    feeds_failing: list[FeedRow] = field(default_factory=list)
+    feeds_disabled: list[FeedRow] = field(default_factory=list)
     rules_silent: list[tuple[str, str, datetime | None]] = field(default_factory=list)
-    undelivered: list[Any] = field(default_factory=list)
+    undelivered: list[MessageRow] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -64,36 +61,19 @@ def build_health(
 ) -> HealthReport:
     since = now - period
     report = HealthReport(now, since, zone)
-    for row in store.feed_health():
-        if row.disabled:
+    for row in sorted(store.feed_rows().values(), key=lambda r: (-r.consecutive_failures, r.name)):
+        state = condition(row)
+        if state is FeedCondition.DISABLED:
             report.feeds_disabled.append(row)
-        elif row.consecutive_failures:
+        elif state is FeedCondition.FAILING:
             report.feeds_failing.append(row)
     _, recent, _ = store.rule_activity(since)
     _, ever, _ = store.rule_activity(None)
     for rule in ruleset.rules:
         if rule.id not in recent:
-            last = ever.get(rule.id, (0, 0, None))[2]
+            last = ever[rule.id].last if rule.id in ever else None
             report.rules_silent.append((rule.id, clean_text(rule.title), last))
-    query = (
-        select(
-            messages.c.recipient,
-            messages.c.kind,
-            messages.c.subject,
-            messages.c.status,
-            messages.c.attempts,
-            messages.c.last_error,
-            messages.c.created_at,
-        )
-        .where(
-            (messages.c.status == "failed")
-            | ((messages.c.status == "pending") & (messages.c.attempts > 0))
-        )
-        .where(messages.c.created_at >= since, messages.c.recipient != OPERATOR)
-        .order_by(messages.c.id)
-    )
-    with store.engine.connect() as conn:
-        report.undelivered = list(conn.execute(query))
+    report.undelivered = store.undelivered_messages(since, besides=OPERATOR)
     return report
 
 

@@ -13,14 +13,10 @@ import os
 import stat
 from pathlib import Path
 
-from vigil.errors import VigilError
+from vigil.errors import LocalFileError
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 MAX_YAML_BYTES = 4 * 1024 * 1024  # a rules, feeds or recipients file
-
-
-class LocalFileError(VigilError):
-    """A local file vigil will not read: not a regular file, too large, or unreadable."""
 
 
 def read_capped(path: Path, limit: int) -> bytes:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vigil.errors import DeliveryError
-from vigil.store.repo import OutboxMessage
+from vigil.store import OutboxMessage
 
 
 class MaildirTransport:

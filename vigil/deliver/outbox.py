@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from vigil.errors import DeliveryError
-from vigil.store.repo import OutboxMessage, Store
+from vigil.store import OutboxMessage, Store
 
 FAR_FUTURE = timedelta(days=365 * 100)
 
@@ -32,6 +32,11 @@ class DeliveryReport:
     @property
     def ok(self) -> bool:
         return not self.retrying and not self.failed
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff for delivery: 1, 2, 4 … minutes, at most six hours."""
+    return timedelta(minutes=min(2 ** max(attempt - 1, 0), 360))
 
 
 def deliver_due(
@@ -55,7 +60,8 @@ def deliver_due(
             if error is not None:
                 report.failed.append(f"{message.message_id}: {error}")
             continue
-        retry_at = store.mark_failed(message.id, str(error), permanent=error.permanent)
+        retry_at = None if error.permanent else store.clock() + retry_delay(message.attempts + 1)
+        store.mark_failed(message.id, str(error), retry_at=retry_at)
         # One line per message: who it was for, where it went, why it failed, what next.
         line = f"{message.kind} for {message.recipient} via {report.destination}: {error}"
         if retry_at is None and error.refused_message:

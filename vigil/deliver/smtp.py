@@ -13,7 +13,7 @@ from pathlib import Path
 import aiosmtplib
 
 from vigil.errors import DeliveryError
-from vigil.store.repo import OutboxMessage
+from vigil.store import OutboxMessage
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from vigil.digest.sanitise import clean_text, highlighted, http_url
 from vigil.recipients import Recipient
 from vigil.rules.model import RuleSet, Severity
-from vigil.store.repo import MatchRef, StoredMatch
+from vigil.store import MatchRef, StoredMatch
 
 _SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 MAX_SUBJECT = 180

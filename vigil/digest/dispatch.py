@@ -16,8 +16,7 @@ from vigil.digest.render import DigestRenderer
 from vigil.recipients import Recipient
 from vigil.rules.model import RuleSet
 from vigil.schedule import Every
-from vigil.store import Store
-from vigil.store.repo import MatchRef, StoredMatch
+from vigil.store import MatchRef, Store, StoredMatch
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import nh3
 import regex
 from markupsafe import Markup
 
-from vigil.rules.matcher import highlight_segments
+from vigil.match import highlight_segments
 
 # By Unicode property, not by list: controls (but tab and newline), every default-ignorable
 # code point (zero-width spaces, the Mongolian vowel separator, the combining grapheme joiner,

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from vigil.article import Article
+from vigil.match import Match
 from vigil.rules import parallel
 from vigil.rules.compiled import Evaluator, compile_node
 from vigil.rules.document import Document
@@ -41,44 +42,6 @@ from vigil.rules.terms import Term
 
 MATCH_BUDGET_SECONDS = 10.0
 MAX_EVIDENCE_CHARS = 1_000  # the evidence a digest shows: a sentence, or this much around a hit
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Why ``rule_id`` matched an article: the evidence sentence and what in it matched."""
-
-    rule_id: str
-    evidence: str
-    # (start, end) offsets into ``evidence`` of the words to highlight, sorted, not overlapping.
-    highlights: tuple[tuple[int, int], ...]
-    terms: tuple[str, ...]
-    actors: tuple[str, ...]
-    score: float
-    # For event rules: the actor codes found as source and target ("RUS", "TUR").
-    source: str | None = None
-    target: str | None = None
-
-    def evidence_segments(self) -> list[tuple[str, bool]]:
-        return highlight_segments(self.evidence, self.highlights)
-
-    @property
-    def direction(self) -> str | None:
-        if self.source is None and self.target is None:
-            return None
-        return f"{self.source or '?'} → {self.target or '?'}"
-
-
-def highlight_segments(text: str, highlights: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
-    """``text`` cut into (piece, highlighted) pairs, for templates to wrap in ``<mark>``."""
-    segments, cursor = [], 0
-    for start, end in highlights:
-        if start > cursor:
-            segments.append((text[cursor:start], False))
-        segments.append((text[start:end], True))
-        cursor = end
-    if cursor < len(text):
-        segments.append((text[cursor:], False))
-    return segments
 
 
 @dataclass(frozen=True, slots=True)

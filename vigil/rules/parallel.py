@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING
 from vigil.article import Article
 
 if TYPE_CHECKING:
-    from vigil.rules.matcher import Match
+    from vigil.match import Match
     from vigil.rules.model import RuleSet
 
 # Below this much text a batch is matched here: feeding the helper costs more than it saves.

@@ -20,7 +20,8 @@ import re2
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
 from lark.exceptions import VisitError
 
-from vigil.rules.terms import Term, TermError
+from vigil.errors import QueryError, TermError
+from vigil.rules.terms import Term
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -51,15 +52,6 @@ WORD: /[^\s()"\/@:][^\s()":]*/
 %import common.WS
 %ignore WS
 """
-
-
-class QueryError(ValueError):
-    """A query that does not parse or cannot match; ``column`` is 1-based within the query."""
-
-    def __init__(self, message: str, column: int | None = None) -> None:
-        self.message = message
-        self.column = column
-        super().__init__(message if column is None else f"column {column}: {message}")
 
 
 # -- the syntax tree ---------------------------------------------------------------------

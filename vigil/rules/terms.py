@@ -16,15 +16,12 @@ from typing import NamedTuple
 
 import snowballstemmer
 
+from vigil.errors import TermError
 from vigil.text import fold_term, normalise_text
 
 MAX_VARIANTS = 16
 _WORD = re.compile(r"\w")
 _JOINT = re.compile(r"(?<=[^\W\d_]) ?(?=\d)|(?<=\d) ?(?=[^\W\d_])")
-
-
-class TermError(ValueError):
-    """A term that cannot be matched, with the reason."""
 
 
 class Term(NamedTuple):

@@ -12,13 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
-
-class OverCap(Exception):
-    """A layer of the response decoded to more than the cap."""
-
-
-class UnsupportedEncoding(Exception):
-    """A Content-Encoding vigil did not ask for and cannot decode."""
+from vigil.errors import OverCap, UnsupportedEncoding
 
 
 class _Inflate:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import NamedTuple
 
 from vigil.article import Article
-from vigil.rules.matcher import Match
+from vigil.match import Match
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,38 +43,98 @@ class StoredItem(NamedTuple):
     matches: Sequence[Match]
 
 
-class FetchOutcome(StrEnum):
-    """How a fetch went, as far as a feed's health is concerned."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredMatch(Match):
+    """A stored match joined with its item: everything a digest shows about it."""
 
-    SUCCEEDED = "succeeded"  # new content or 304
-    FAILED = "failed"  # back off, retry later
-    GONE = "gone"  # 410: disabled until the URL is edited
+    id: int
+    item_id: int
+    title: str
+    outlet: str
+    link: str | None
+    published: datetime | None
+    date_missing: bool
+    cluster_id: int | None = None
+    item_tags: tuple[str, ...] = ()
+    matched_at: datetime | None = None
+    origin: str | None = None  # where an item without a link came from
+
+
+class MatchRef(NamedTuple):
+    """What routing and grouping need of a match; the full row is loaded only for the stories
+    a message shows (a window of 50,000 matches must not mean 50,000 full rows in memory)."""
+
+    id: int
+    rule_id: str
+    item_id: int
+    cluster_id: int | None
+    score: float
+    published: datetime | None
+    item_tags: tuple[str, ...]
+
+
+class MatchExport(NamedTuple):
+    """A match as the workbench exports it: with its item and when it was first delivered."""
+
+    id: int
+    item_id: int
+    rule_id: str
+    evidence: str
+    actors: list[str]
+    source: str | None
+    target: str | None
+    score: float
+    matched_at: datetime
+    title: str
+    link: str | None
+    outlet: str
+    published: datetime | None
+    first_seen: datetime
+    delivered_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
-class FetchRecord:
-    """One feed's fetch, to remember: health, validators, backoff."""
+class OutboxMessage:
+    """A composed message waiting in the outbox, as a transport sends it."""
+
+    id: int
+    message_id: str
+    recipients: tuple[str, ...]
+    subject: str
+    raw: bytes
+    attempts: int
+    created_at: datetime
+    recipient: str = "default"
+    kind: str = "digest"
+
+
+class MessageRow(NamedTuple):
+    """An outbox row as ``vigil digest outbox`` and the health message show it."""
+
+    id: int
+    recipient: str
+    kind: str
+    subject: str
+    status: str  # pending | sent | failed
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+class FeedRow(NamedTuple):
+    """What the store remembers of a feed: validators, failures, backoff, whether disabled."""
 
     name: str
-    configured_url: str  # the URL in the feeds file (a new one resets the feed's state)
-    outcome: FetchOutcome
+    configured_url: str  # the URL in the feeds file when this row was written
+    url: str  # the URL fetched (a permanent redirect's target)
     etag: str | None = None
     last_modified: str | None = None
-    moved_to: str | None = None  # a permanent redirect's final URL: fetched from now on
-    error: str | None = None
-    retry_after: datetime | None = None
-    items: int = 0  # entries the feed held
-
-
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    """Where a feed stands: the URL to fetch, its validators, and whether it is due."""
-
-    name: str
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    due: bool = True
-    disabled: bool = False
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
     next_attempt: datetime | None = None
-    failures: int = 0
+    disabled: bool = False
+    items_seen: int = 0

@@ -27,7 +27,7 @@ if connection is not None:
     _run(connection)
 else:
     from vigil.settings import Settings
-    from vigil.store.repo import make_engine
+    from vigil.store.engine import make_engine
 
     engine = make_engine(Settings().store_url)
     with engine.begin() as opened:

@@ -17,7 +17,7 @@ import numpy as np
 
 from vigil.article import Article
 from vigil.cluster import Clusterer, sketches, to_bytes
-from vigil.rules.matcher import Match
+from vigil.match import Match
 from vigil.store import Store
 from vigil.store.rows import ItemUpdate, NewItem, StoredItem
 
