@@ -31,6 +31,7 @@ run: $(BIN)/vigil
 test: $(VENV)/.test-extras chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/vigil rules check
 	$(BIN)/pytest -m "not slow"
 	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null || { \
@@ -47,10 +48,11 @@ test-slow: $(VENV)/.test-extras
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.test-extras
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .vigil .pytest_cache
+	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from vigil.article import Article
 from vigil.text import fold
@@ -37,7 +38,7 @@ _WORDS = re.compile(r"\w+")
 
 
 @functools.cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
+def _permutations() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     """The affine permutations (``a * h + b`` modulo 2^32, ``a`` odd) of datasketch's
     affine32 scheme with its default seed, drawn the way datasketch draws them: signatures
     stored by earlier versions, made with datasketch, stay comparable (tests check both)."""
@@ -47,7 +48,7 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def sketches(articles: Sequence[Article]) -> np.ndarray:
+def sketches(articles: Sequence[Article]) -> npt.NDArray[np.uint32]:
     """The MinHash values of many articles at once, one row each: what datasketch's
     ``MinHash.update_batch`` gives an article's shingles, without a MinHash object and a numpy
     pass per article.
@@ -88,7 +89,7 @@ def _shingles(article: Article) -> list[bytes]:
     )
 
 
-def _fmix32(values: np.ndarray) -> np.ndarray:
+def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     """The 32-bit MurmurHash3 finalizer (datasketch's pre-mix for affine32), wrapping."""
     values = values ^ (values >> np.uint32(16))
     values = values * np.uint32(0x85EBCA6B)
@@ -120,7 +121,7 @@ class BandIndex:
         self._bands = [slice(band * ROWS * 4, (band + 1) * ROWS * 4) for band in range(BANDS)]
         self._tables: list[dict[int, int | list[int]]] = [{} for _ in self._bands]
 
-    def insert(self, key: int, values: np.ndarray) -> None:
+    def insert(self, key: int, values: Sketch) -> None:
         raw = values.tobytes()
         for band, table in zip(self._bands, self._tables, strict=True):
             slot = hash(raw[band])
@@ -132,7 +133,7 @@ class BandIndex:
             else:
                 table[slot] = [held, key]
 
-    def query(self, values: np.ndarray) -> list[int]:
+    def query(self, values: Sketch) -> list[int]:
         """Keys sharing at least one band with ``values``, each once (in first-seen order)."""
         raw = values.tobytes()
         found: dict[int, None] = {}
@@ -147,7 +148,7 @@ class BandIndex:
         return list(found)
 
 
-Sketch = np.ndarray  # one article's MinHash values: NUM_PERM uint32
+Sketch = npt.NDArray[np.uint32]  # one article's MinHash values: NUM_PERM uint32
 
 
 class Clusterer:

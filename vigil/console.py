@@ -10,13 +10,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from vigil.errors import FileFormatError, VigilError
+
+if TYPE_CHECKING:
+    from vigil.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -40,7 +43,7 @@ ArticlesOption = Annotated[
 ]
 
 
-def settings_from(*, for_delivery: bool = False, **overrides: object):
+def settings_from(*, for_delivery: bool = False, **overrides: object) -> Settings:
     """The settings, with every configuration mistake said before anything runs.
 
     Unknown ``VIGIL_*`` variables are warned about (with the nearest real name), unknown keys
@@ -60,7 +63,8 @@ def settings_from(*, for_delivery: bool = False, **overrides: object):
         for problem in problems:
             err.print(f"vigil: configuration: {problem}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE)
-    given = {key: value for key, value in overrides.items() if value is not None}
+    # Values of several fields' types, which Settings validates (as it does the environment's).
+    given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**given)
     except ValidationError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -18,7 +18,7 @@ Model = TypeVar("Model", bound=BaseModel)
 Mark = tuple[int, int]  # (line, column), both 1-based, where a node's text starts
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping from YAML that remembers where each key and each value stand."""
 
     line: int = 0
@@ -27,7 +27,7 @@ class LineDict(dict):
     value_marks: dict[Any, Mark]
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence from YAML that remembers where each item stands."""
 
     line: int = 0
@@ -48,11 +48,14 @@ def _content_mark(node: yaml.Node) -> Mark:
 
 # libyaml's parser (C) when PyYAML was built with it: a feeds file of 500 feeds takes 0.15 s
 # to read with the pure-Python one, and a run reads it more than once.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # a base class must be static to mypy; both have SafeLoader's constructor
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+class _LineLoader(_SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
@@ -70,7 +73,7 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
             mapping.value_marks[key] = _content_mark(value_node)
         return mapping
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
         sequence = LineList(self.construct_object(child, deep=True) for child in node.value)
         sequence.line = node.start_mark.line + 1
         sequence.item_lines = [child.start_mark.line + 1 for child in node.value]

@@ -42,7 +42,7 @@ class MaildirTransport:
 
     def _deliver(self, box: mailbox.Maildir, message: OutboxMessage) -> None:
         key = maildir_key(message)
-        box._refresh()
+        box._refresh()  # type: ignore[attr-defined]  # re-read the folder: private, not in typeshed
         if key in box:
             return
         tmp = self.folder / "tmp" / key

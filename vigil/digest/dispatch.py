@@ -68,7 +68,8 @@ class Dispatcher:
             rule_ids=recipient.candidate_rules(self.ruleset),
             since=first_seen - recipient.backlog,
         )
-        alerts, rest = [], []
+        alerts: list[MatchRef] = []
+        rest: list[MatchRef] = []
         for match in pending:
             rule = self.rules.get(match.rule_id)
             if rule is None or not recipient.follows(rule, match.item_tags):

@@ -31,7 +31,7 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 
 
 def _is_html(name: str | None) -> bool:
-    return bool(name) and name.endswith((".html.j2", ".html"))  # type: ignore[union-attr]
+    return name is not None and name.endswith((".html.j2", ".html"))
 
 
 class DigestRenderer:

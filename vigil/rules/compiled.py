@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from vigil.rules.document import Document
 from vigil.rules.near import near
-from vigil.rules.needs import necessary
+from vigil.rules.needs import Key, necessary
 from vigil.rules.query import (
     ActorNode,
     AndNode,
@@ -27,6 +27,7 @@ from vigil.rules.query import (
     walk,
 )
 from vigil.rules.scanner import Span
+from vigil.rules.terms import Term
 
 # (document, region start, region end) -> the supporting spans, or None when false there.
 Evaluator = Callable[[Document, int, int], list[Span] | None]
@@ -66,9 +67,9 @@ def within(spans: list[Span] | None, lo: int, hi: int) -> list[Span] | None:
     return found or None
 
 
-def _term(term: object) -> Evaluator:
+def _term(term: Term) -> Evaluator:
     def evaluate_term(doc: Document, lo: int, hi: int) -> list[Span] | None:
-        spans = doc.term_hits.get(term)  # type: ignore[call-overload]
+        spans = doc.term_hits.get(term)
         if not spans:
             return None
         if lo <= spans[0][0] and spans[-1][1] <= hi:
@@ -190,14 +191,14 @@ def _scope(scope: str, node: Node) -> Evaluator:
     return evaluate_units
 
 
-def _key_hits(doc: Document, key: object) -> list[Span]:
+def _key_hits(doc: Document, key: Key) -> list[Span]:
     """The hits of a key of :func:`necessary`: a term, or "@TUR" for an actor's mentions."""
     if isinstance(key, str):
         return doc.actor_hits.get(key[1:], [])
-    return doc.term_hits.get(key, [])  # type: ignore[call-overload]
+    return doc.term_hits.get(key, [])
 
 
-def _hit_count(doc: Document, group: tuple[object, ...]) -> int:
+def _hit_count(doc: Document, group: tuple[Key, ...]) -> int:
     return sum(len(_key_hits(doc, key)) for key in group)
 
 
@@ -213,13 +214,17 @@ def _leaf_getters(node: Node) -> tuple[LeafHits, ...]:
         elif isinstance(leaf, ActorNode):
             getters.append(_raw_actor(leaf.code[:3]))
         elif isinstance(leaf, RegexNode):
-            regex = _regex(leaf.pattern)
-            getters.append(lambda doc, lo, hi, regex=regex: regex(doc, lo, hi) or ())
+            getters.append(_raw_regex(leaf.pattern))
     return tuple(getters)
 
 
-def _raw_term(term: object) -> LeafHits:
-    return lambda doc, lo, hi: doc.term_hits.get(term, ())  # type: ignore[call-overload]
+def _raw_term(term: Term) -> LeafHits:
+    return lambda doc, lo, hi: doc.term_hits.get(term, ())
+
+
+def _raw_regex(pattern: str) -> LeafHits:
+    regex = _regex(pattern)
+    return lambda doc, lo, hi: regex(doc, lo, hi) or ()
 
 
 def _raw_actor(country: str) -> LeafHits:

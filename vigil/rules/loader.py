@@ -9,7 +9,7 @@ switch a rule off.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -417,7 +417,7 @@ def _compile_rule(
                 if isinstance(node, ActorNode):
                     _check_actor(located, (*where, "query"), node.code, actors)
     any_group = [TermNode(parse_term(t)) for t in spec.any]
-    actor_nodes = [ActorNode(code) for code in spec.actors]
+    actor_nodes: list[Node] = [ActorNode(code) for code in spec.actors]
     for position, code in enumerate(spec.actors):
         _check_actor(located, (*where, "actors", position), code, actors)
     if spec.same_sentence:
@@ -475,7 +475,7 @@ def _compile_rule(
     )
 
 
-def _either(nodes: list[Node]) -> Node:
+def _either(nodes: Sequence[Node]) -> Node:
     return nodes[0] if len(nodes) == 1 else OrNode(tuple(nodes))
 
 

@@ -24,7 +24,7 @@ from vigil.rules.document import Document
 from vigil.rules.events import Event, Mention, find_events, mentions
 from vigil.rules.model import Rule, RuleSet
 from vigil.rules.near import near as _near
-from vigil.rules.needs import _anchor_cost, necessary
+from vigil.rules.needs import Key, _anchor_cost, necessary
 from vigil.rules.query import (
     ActorNode,
     AndNode,
@@ -79,7 +79,7 @@ class Matcher:
         # then wakes only the rules filed under the words it contains.
         # Rules by their index in the rule set: candidates sorted by index come in rule order.
         self._always: list[int] = []
-        self._by_key: dict[object, list[int]] = {}
+        self._by_key: dict[Key, list[int]] = {}
         self._plans: list[_Plan] = []
         for index, rule in enumerate(ruleset.rules):
             nodes = list(walk(rule.condition))
@@ -87,7 +87,7 @@ class Matcher:
                 nodes += list(walk(rule.event.object))
             terms += [node.term for node in nodes if isinstance(node, TermNode)]
             groups = necessary(rule.condition)
-            others: tuple[frozenset[object], ...] = ()
+            others: tuple[frozenset[Key], ...] = ()
             if groups is None or not groups:
                 self._always.append(index)
             else:
@@ -174,7 +174,7 @@ class Matcher:
 
     def matches(self, doc: Document) -> list[Match]:
         """Every rule a prepared document satisfies, in rule order."""
-        present: set[object] = set(doc.term_hits)
+        present: set[Key] = set(doc.term_hits)
         if doc.actor_hits:
             present.update([f"@{code}" for code in doc.actor_hits])
         chosen: set[int] = set(self._always)
@@ -267,7 +267,7 @@ class _Plan:
     """A rule ready to evaluate: the keys it also needs, its compiled condition and object."""
 
     rule: Rule
-    others: tuple[frozenset[object], ...]
+    others: tuple[frozenset[Key], ...]
     condition: Evaluator
     event_object: Evaluator | None
 

@@ -13,9 +13,13 @@ from vigil.rules.query import (
     ScopeNode,
     TermNode,
 )
+from vigil.rules.terms import Term
+
+# What a condition needs: a term, or "@CODE" (an actor's country code) for its mentions.
+Key = Term | str
 
 
-def necessary(node: Node) -> list[frozenset[object]] | None:
+def necessary(node: Node) -> list[frozenset[Key]] | None:
     """Groups of keys (terms, "@CODE") of which the node needs at least one each to be true.
 
     None when nothing can be said (a regex, which the scanner does not see).
@@ -34,7 +38,7 @@ def necessary(node: Node) -> list[frozenset[object]] | None:
         case NearNode(left, right, _):
             return [*(necessary(left) or []), *(necessary(right) or [])] or None
         case AndNode(children):
-            groups: list[frozenset[object]] = []
+            groups: list[frozenset[Key]] = []
             for child in children:
                 groups += necessary(child) or []
             return groups
@@ -49,7 +53,7 @@ def necessary(node: Node) -> list[frozenset[object]] | None:
     raise TypeError(node)
 
 
-def _anchor_cost(group: frozenset[object]) -> tuple[int, int]:
+def _anchor_cost(group: frozenset[Key]) -> tuple[int, int]:
     """Prefer groups of words to actor names (which occur everywhere), then small groups."""
     actors = sum(1 for key in group if isinstance(key, str))
     return actors, len(group)

@@ -28,7 +28,17 @@ if TYPE_CHECKING:
 # Below this much text a batch is matched here: feeding the helper costs more than it saves.
 PARALLEL_MIN_CHARACTERS = 2_000_000
 
-MatchFields = tuple[object, ...]
+# A Match as a plain tuple: rule_id, evidence, highlights, terms, actors, score, source, target.
+MatchFields = tuple[
+    str,
+    str,
+    tuple[tuple[int, int], ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    float,
+    str | None,
+    str | None,
+]
 Reply = tuple[list[list[MatchFields]], list[str]]
 
 
@@ -87,7 +97,7 @@ class Helper:
         self._write(list(articles))
 
     def receive(self) -> Reply:
-        reply = pickle.load(self._from)
+        reply: Reply | BaseException = pickle.load(self._from)
         if isinstance(reply, BaseException):
             raise reply
         return reply

@@ -14,7 +14,9 @@ lower case is a word. NOT binds tighter than NEAR, NEAR tighter than AND, AND ti
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import re2
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
@@ -145,7 +147,7 @@ _PARSER = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
 
 
 @v_args(inline=True)
-class _Build(Transformer):
+class _Build(Transformer[Token, Node | Token]):
     def word(self, token: Token) -> TermNode:
         return TermNode(_term(str(token), token))
 
@@ -178,21 +180,20 @@ class _Build(Transformer):
     def and_expr(self, *children: Node) -> AndNode:
         return AndNode(tuple(children))
 
-    def near_expr(self, *parts: Node | Token) -> Node:
-        node = parts[0]
-        for index in range(1, len(parts), 2):
+    def near_expr(self, node: Node, *parts: Node | Token) -> Node:
+        for index in range(0, len(parts), 2):
             operator, right = parts[index], parts[index + 1]
-            assert isinstance(operator, Token) and not isinstance(node, Token)
+            assert isinstance(operator, Token) and not isinstance(right, Token)
             distance = int(str(operator).split("/")[1])
             for side in (node, right):
-                if not locatable(side):  # type: ignore[arg-type]
+                if not locatable(side):
                     raise QueryError(
                         f"{operator} needs words, phrases, actors or OR-groups on both sides, "
-                        f"not {query_text(side)!r}",  # type: ignore[arg-type]
+                        f"not {query_text(side)!r}",
                         operator.column,
                     )
-            node = NearNode(node, right, distance)  # type: ignore[arg-type]
-        return node  # type: ignore[return-value]
+            node = NearNode(node, right, distance)
+        return node
 
 
 def _term(text: str, token: Token, *, case_sensitive: bool = False) -> Term:
@@ -268,9 +269,11 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
     if char == '"':
         return "a '\"' that is never closed"
     if char == ":":
-        start = text.rfind(" ", 0, exc.pos_in_stream) + 1  # type: ignore[attr-defined]
+        # An UnexpectedCharacters, whose pos_in_stream is the offset (lark declares it None).
+        pos = cast(int, exc.pos_in_stream)
+        start = text.rfind(" ", 0, pos) + 1
         return (
-            f"unknown scope {text[start : exc.pos_in_stream + 1]!r}: "  # type: ignore[attr-defined]
+            f"unknown scope {text[start : pos + 1]!r}: "
             "use title:, body:, sentence:, paragraph: or case:"
         )
     return f"unexpected character {char!r}"
@@ -315,14 +318,14 @@ def regex_problem(pattern: str) -> str | None:
     return None
 
 
-def compile_regex(pattern: str) -> re2._Regexp:
+def compile_regex(pattern: str) -> re2._Regexp[str]:
     """Compile with RE2, quietly: its C++ logging would write to stderr on every bad pattern."""
     options = re2.Options()
     options.log_errors = False
     return re2.compile(pattern, options)
 
 
-def walk(node: Node):
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, depth first."""
     yield node
     match node:

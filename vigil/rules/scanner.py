@@ -13,6 +13,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
 import ahocorasick
 
@@ -21,6 +22,19 @@ from vigil.rules.wordscan import AsciiWordScanner, same_case
 from vigil.text import FoldedText
 
 Span = tuple[int, int]
+
+# A prefix's value in the automaton: its length and the terms that use it.
+_PrefixValue = tuple[int, tuple[Term, ...]]
+
+
+class _PrefixAutomaton(Protocol):
+    """What the scanner uses of a pyahocorasick ``Automaton`` (the package has no types)."""
+
+    def add_word(self, key: str, value: _PrefixValue) -> bool: ...
+
+    def make_automaton(self) -> None: ...
+
+    def iter(self, string: str) -> Iterator[tuple[int, _PrefixValue]]: ...
 
 
 class TermScanner:
@@ -57,7 +71,7 @@ class TermScanner:
                 self._exact[pattern][1].append(term)
         self._vocabulary = frozenset(self._by_word)
         self._ascii = AsciiWordScanner(self.terms)
-        self._automaton = ahocorasick.Automaton()
+        self._automaton: _PrefixAutomaton = ahocorasick.Automaton()
         for pattern, pattern_terms in prefix_entries.items():
             self._automaton.add_word(pattern, (len(pattern), tuple(pattern_terms)))
         self._has_prefixes = bool(prefix_entries)

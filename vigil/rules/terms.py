@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import snowballstemmer
 
@@ -99,9 +99,16 @@ def joint_variants(folded: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(variants))
 
 
+class _Stemmer(Protocol):
+    """What vigil uses of a snowballstemmer stemmer (the package has no types)."""
+
+    def stemWord(self, word: str) -> str: ...
+
+
 @cache
-def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+def _stemmer() -> _Stemmer:
+    stemmer: _Stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def stem_of(word: str) -> str:

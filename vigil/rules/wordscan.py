@@ -66,10 +66,10 @@ class AsciiWordScanner:
                 for term in dict.fromkeys(pattern_terms):
                     sources[term] = sources.get(term, 0) + 1
             self._entries.append(tuple(built))
-        for entries in self._entries:
-            entry = entries[0]
+        for key_entries in self._entries:
+            entry = key_entries[0]
             simple = (
-                len(entries) == 1
+                len(key_entries) == 1
                 and len(entry.terms) == 1
                 and not entry.open_end
                 and not entry.verify

@@ -9,6 +9,7 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 from urllib.parse import urlsplit
 
 from vigil.article import Article
@@ -75,7 +76,8 @@ def _origin(url: str) -> tuple[str, int | None]:
 def _private(host: str) -> bool:
     """Whether ``host`` is, or resolves to, an address no public page lives at."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        # (address, port, …): typeshed's (int, bytes) is for a Python built without IPv6.
+        addresses = {cast(str, info[4][0]) for info in socket.getaddrinfo(host, None)}
     except (OSError, UnicodeError):
         return True  # unresolvable: nothing to fetch
     return any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)

@@ -4,12 +4,17 @@ the database ``VIGIL_DATABASE_URL`` names."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alembic import context
 
 from vigil.store.schema import metadata
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
