@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
+from prefect.task_runners import TaskRunner
 
 from vigil.backfill import BATCH_SIZE, BackfillReport, only_rules, rematch_batch
 from vigil.backfill import backfill as run_backfill
@@ -80,13 +83,24 @@ def backfill(
     return report
 
 
-def run_on_dask(*, workers: int = 2, **parameters: object) -> BackfillReport:
+def run_on_dask(
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    rule_ids: list[str] | None = None,
+    resend: bool = False,
+    batch_size: int = BATCH_SIZE,
+    workers: int = 2,
+) -> BackfillReport:
     """The backfill flow on a DaskTaskRunner: batches matched in ``workers`` processes."""
     try:
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
     except ImportError:
         raise ConfigError("--dask needs prefect-dask: pip install 'vigil[dask]'") from None
     runner = DaskTaskRunner(
         cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
     )
-    return backfill.with_options(task_runner=runner)(**parameters)
+    on_dask = backfill.with_options(task_runner=cast(TaskRunner[PrefectFuture[Any]], runner))
+    return on_dask(
+        since=since, until=until, rule_ids=rule_ids, resend=resend, batch_size=batch_size
+    )

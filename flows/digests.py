@@ -6,8 +6,7 @@ due, so run this at least as often as the earliest recipient time (hourly covers
 
 from __future__ import annotations
 
-from prefect import flow
-from prefect.states import State
+from prefect import State, flow
 
 from flows.tasks import PrefectSteps, finish, open_monitor
 from vigil.digest import Kind
@@ -16,18 +15,18 @@ from vigil.settings import Settings
 
 
 @flow(name="vigil-digests", log_prints=False)
-def digests() -> RunSummary | State:
+def digests() -> RunSummary | State[RunSummary]:
     """Compose every due digest and deliver what the outbox holds."""
     return _outbox_run("digests", Kind.DIGEST)
 
 
 @flow(name="vigil-alerts", log_prints=False)
-def alerts() -> RunSummary | State:
+def alerts() -> RunSummary | State[RunSummary]:
     """Send alerts not sent yet and retry what the outbox still holds (between ingests)."""
     return _outbox_run("alerts", Kind.ALERT)
 
 
-def _outbox_run(name: str, kind: Kind) -> RunSummary | State:
+def _outbox_run(name: str, kind: Kind) -> RunSummary | State[RunSummary]:
     """Compose one kind of message and deliver, under the run lock ``name``; no ingest."""
     run = open_monitor(Settings())
     try:

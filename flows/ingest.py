@@ -9,22 +9,25 @@ partition, so it is fetched once a cycle.
 
 from __future__ import annotations
 
-from prefect import flow
-from prefect.states import State
-from prefect.task_runners import ThreadPoolTaskRunner
+from typing import Any
 
-from flows.tasks import BATCHES_AT_ONCE, PrefectSteps, finish, open_monitor
+from prefect import State, flow
+
+from flows.tasks import PrefectSteps, batch_runner, finish, open_monitor
 from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 
 
-@flow(name="vigil-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(BATCHES_AT_ONCE))
-def ingest(partition: int = 0, partitions: int = 1, feeds: str | None = None) -> RunSummary | State:
+@flow(name="vigil-ingest", log_prints=False, task_runner=batch_runner())
+def ingest(
+    partition: int = 0, partitions: int = 1, feeds: str | None = None
+) -> RunSummary | State[RunSummary]:
     """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts
     and the digests that are due."""
     if not 0 <= partition < partitions:
         raise ValueError(f"partition must be in 0..{partitions - 1}, got {partition}")
-    run = open_monitor(Settings(**({"feeds": feeds} if feeds else {})))
+    overrides: dict[str, Any] = {"feeds": feeds} if feeds else {}
+    run = open_monitor(Settings(**overrides))
     try:
         summary = run_once(
             run,

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from prefect import flow
-from prefect.states import State
-from prefect.task_runners import ThreadPoolTaskRunner
+from typing import Any
 
-from flows.tasks import BATCHES_AT_ONCE, PrefectSteps, finish, open_monitor
+from prefect import State, flow
+
+from flows.tasks import PrefectSteps, batch_runner, finish, open_monitor
 from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 
 
-@flow(name="vigil-monitor", log_prints=False, task_runner=ThreadPoolTaskRunner(BATCHES_AT_ONCE))
+@flow(name="vigil-monitor", log_prints=False, task_runner=batch_runner())
 def monitor(
     feeds: str | None = None,
     rules: str | None = None,
     articles: str | None = None,
     recipients: str | None = None,
-) -> RunSummary | State:
+) -> RunSummary | State[RunSummary]:
     """Ingest the seed articles and feeds, match the rules, and deliver what is due."""
-    given = {"feeds": feeds, "rules": rules, "articles": articles, "recipients": recipients}
+    given: dict[str, Any] = {
+        "feeds": feeds,
+        "rules": rules,
+        "articles": articles,
+        "recipients": recipients,
+    }
     run = open_monitor(
         Settings(**{key: value for key, value in given.items() if value is not None})
     )

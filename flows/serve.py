@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -72,7 +73,8 @@ def deployments(schedules: Schedules) -> list[RunnerDeployment]:
             description="Send pending alerts and retry the outbox between ingests.",
         )
     )
-    return made
+    # to_deployment is sync-compatible: called from synchronous code it returns the deployment.
+    return cast(list[RunnerDeployment], made)
 
 
 def serve_all(

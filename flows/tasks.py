@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from prefect import task, unmapped
+from prefect import State, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
-from prefect.states import Completed, State
+from prefect.states import Completed
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import SecretStr
 
 from flows.orphans import record_owner
@@ -72,12 +74,18 @@ def deliver_outbox(monitor: Monitor) -> DeliveryReport:
     return monitor.deliver()
 
 
+def batch_runner() -> TaskRunner[PrefectFuture[Any]]:
+    """The flows' task runner: threads, at most BATCHES_AT_ONCE feed batches in flight."""
+    return cast(TaskRunner[PrefectFuture[Any]], ThreadPoolTaskRunner(BATCHES_AT_ONCE))
+
+
 class PrefectSteps:
     """The run's steps as Prefect tasks: feed batches read concurrently, a failed task's
     exception handed back to :func:`vigil.pipeline.run_once` as a value."""
 
     def ingest_folder(self, run: Monitor, folder: Path) -> Ingested | BaseException:
-        return _outcome(ingest_articles(run, folder, return_state=True))
+        result: Ingested | BaseException = _outcome(ingest_articles(run, folder, return_state=True))
+        return result
 
     def read_feeds(
         self, run: Monitor, batches: list[list[FeedSpec]]
@@ -90,10 +98,14 @@ class PrefectSteps:
         return results
 
     def compose(self, run: Monitor, kinds: list[Kind]) -> list[Composed] | BaseException:
-        return _outcome(compose_messages(run, kinds, return_state=True))
+        composed: list[Composed] | BaseException = _outcome(
+            compose_messages(run, kinds, return_state=True)
+        )
+        return composed
 
     def deliver(self, run: Monitor) -> DeliveryReport | BaseException:
-        return _outcome(deliver_outbox(run, return_state=True))
+        report: DeliveryReport | BaseException = _outcome(deliver_outbox(run, return_state=True))
+        return report
 
 
 def _outcome(state: State[Any]) -> Any:
@@ -117,7 +129,7 @@ def open_monitor(settings: Settings) -> Monitor:
         from prefect.blocks.system import Secret
 
         try:
-            value = Secret.load(name).get()
+            value = cast("Secret[Any]", Secret.load(name)).get()
         except ValueError as exc:
             raise ConfigError(
                 f"Prefect Secret block {name!r} not found ({type(exc).__name__})"
@@ -132,7 +144,7 @@ def open_monitor(settings: Settings) -> Monitor:
     return Monitor(settings)
 
 
-def finish(summary: RunSummary, title: str) -> RunSummary | State:
+def finish(summary: RunSummary, title: str) -> RunSummary | State[RunSummary]:
     """Log the summary, publish it (markdown and table artifacts), and name the final state."""
     logger = get_run_logger()
     for line in summary.lines():

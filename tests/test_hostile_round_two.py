@@ -621,7 +621,8 @@ def _double_gzip_bomb(megabytes: int) -> bytes:
 def test_a_double_gzip_bomb_is_cut_at_the_cap_without_inflating_it() -> None:
     import tracemalloc
 
-    from vigil.sources.decoding import BoundedDecoder, OverCap
+    from vigil.errors import OverCap
+    from vigil.sources.decoding import BoundedDecoder
 
     bomb = _double_gzip_bomb(500)
     assert len(bomb) < 50_000

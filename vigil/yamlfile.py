@@ -10,7 +10,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from vigil.errors import FileFormatError
-from vigil.localfiles import MAX_YAML_BYTES, LocalFileError, read_capped
+from vigil.errors import LocalFileError
+from vigil.localfiles import MAX_YAML_BYTES, read_capped
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -48,7 +48,9 @@ class Plan:
         return bool(self.new or self.changed or self.unhashed)
 
 
-def plan(articles: Iterable[Article], stored: Callable[[list[str]], dict]) -> Plan:
+def plan(
+    articles: Iterable[Article], stored: Callable[[list[str]], dict[str, tuple[int, str | None]]]
+) -> Plan:
     """Sort a batch into new, changed and already known articles.
 
     ``stored`` gives (item id, content hash) of the ids already stored. An article seen before
@@ -99,8 +101,9 @@ def match(batch: Plan, match_many: MatchMany) -> dict[str, list[Match]]:
 def sketch(batch: Plan) -> dict[str, np.ndarray]:
     """The story sketch of each new item (its stored version), computed in bulk."""
     ids = list(batch.new)
-    rows = sketches([batch.new[cid][-1] for cid in ids]) if ids else []
-    return dict(zip(ids, rows, strict=True))
+    if not ids:
+        return {}
+    return dict(zip(ids, sketches([batch.new[cid][-1] for cid in ids]), strict=True))
 
 
 def store(

@@ -46,7 +46,9 @@ class InProcess:
     def ingest_folder(self, run: Monitor, folder: Path) -> Ingested:
         return run.ingest_folder(folder)
 
-    def read_feeds(self, run: Monitor, batches: list[list[FeedSpec]]) -> list[Ingested]:
+    def read_feeds(
+        self, run: Monitor, batches: list[list[FeedSpec]]
+    ) -> list[Ingested | BaseException]:
         return [run.read_feeds(batch) for batch in batches]
 
     def compose(self, run: Monitor, kinds: list[Kind]) -> list[Composed]:
@@ -70,7 +72,7 @@ def run_once(
     partition 0 the article folder) unless ``read_sources`` is False, then the messages of
     ``kinds`` composed and the outbox delivered. Skipped, saying why, when another run holds
     the lock."""
-    steps = steps or InProcess()
+    chosen: Steps = steps or InProcess()
     summary = RunSummary()
     with run.lock(lock) as held:
         if not held.acquired:
@@ -78,8 +80,8 @@ def run_once(
             summary.skipped = f"another run is at work ({held.blocked_by.describe()})"
             return summary
         if read_sources:
-            _read_sources(run, summary, steps, partition, partitions)
-        _compose_and_deliver(run, summary, steps, list(kinds))
+            _read_sources(run, summary, chosen, partition, partitions)
+        _compose_and_deliver(run, summary, chosen, list(kinds))
     return summary
 
 

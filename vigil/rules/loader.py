@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vigil.errors import FileFormatError
+from vigil.errors import FileFormatError, QueryError, TermError
 from vigil.localfiles import MAX_YAML_BYTES, inside, unreadable
 from vigil.rules.model import (
     Action,
@@ -33,13 +33,12 @@ from vigil.rules.query import (
     Node,
     NotNode,
     OrNode,
-    QueryError,
     ScopeNode,
     TermNode,
     parse_query,
     walk,
 )
-from vigil.rules.terms import Term, TermError
+from vigil.rules.terms import Term
 from vigil.yamlfile import LineDict, Mark, load_yaml, located_problems, mark_of
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")

@@ -21,8 +21,9 @@ from pathlib import Path
 import httpx
 
 from vigil import __version__
-from vigil.localfiles import LocalFileError, read_capped
-from vigil.sources.decoding import BoundedDecoder, OverCap, UnsupportedEncoding
+from vigil.errors import LocalFileError, OverCap, UnsupportedEncoding
+from vigil.localfiles import read_capped
+from vigil.sources.decoding import BoundedDecoder
 
 USER_AGENT = f"vigil/{__version__} (news monitor; polite: conditional GET, backoff)"
 PERMANENT_REDIRECTS = frozenset({301, 308})

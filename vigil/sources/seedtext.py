@@ -12,7 +12,8 @@ from pathlib import Path
 
 from vigil.article import Article
 from vigil.errors import SourceError
-from vigil.localfiles import MAX_ARTICLE_BYTES, LocalFileError, read_capped
+from vigil.errors import LocalFileError
+from vigil.localfiles import MAX_ARTICLE_BYTES, read_capped
 from vigil.text import normalise_text
 
 _METADATA_LINE = re.compile(r"^\s*(?P<key>Reporter['’]s code)\s*:\s*(?P<value>.*?)\s*$", re.I)

@@ -4,6 +4,7 @@ the sources' policy (:mod:`vigil.sources.feed_state`); the store reads and write
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
 
@@ -51,7 +52,7 @@ class FeedTable:
             for index, name in enumerate(names):
                 rows[name] = change(index, rows.get(name))
             written = [{"feed_name": name, **_values(rows[name])} for name in dict.fromkeys(names)]
-            columns = {column: bindparam(column) for column in _COLUMNS}
+            columns: dict[str, Any] = {column: bindparam(column) for column in _COLUMNS}
             inserts = [row for row in written if row["feed_name"] not in stored]
             updates = [row for row in written if row["feed_name"] in stored]
             if inserts:

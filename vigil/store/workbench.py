@@ -45,7 +45,7 @@ class WorkbenchQueries:
             .group_by(deliveries.c.match_id)
             .subquery()
         )
-        query = (
+        query: Select[Any] = (
             select(
                 matches.c.id,
                 matches.c.item_id,
@@ -82,7 +82,8 @@ class WorkbenchQueries:
         until: datetime | None = None,
         rule_ids: Sequence[str] | None = None,
     ) -> int:
-        query = _in_window(select(func.count()).select_from(matches.join(items)), since, until)
+        counted: Select[Any] = select(func.count()).select_from(matches.join(items))
+        query = _in_window(counted, since, until)
         if rule_ids:
             query = query.where(matches.c.rule_id.in_(list(rule_ids)))
         with self.engine.connect() as conn:
