@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flows.server import (  # noqa: F401  (re-exported for the benchmark scripts)
+from vigil.flows.server import (  # noqa: F401  (re-exported for the benchmark scripts)
     PrefectServerError,
     free_port,
     group_alive,

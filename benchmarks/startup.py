@@ -34,7 +34,7 @@ from prefect_server import (
 
 VIGIL_RUN = [sys.executable, "-m", "vigil.cli", "run"]
 VERSIONS = "import prefect, vigil; print(prefect.__version__, vigil.__version__)"
-IMPORT_ONLY = [sys.executable, "-c", "import flows.monitor"]
+IMPORT_ONLY = [sys.executable, "-c", "import vigil.flows.monitor"]
 # vigil prints "run took 1.2 s": the time from just before it imports the flow (and so Prefect)
 # to the flow's return, temporary server included. The rest is interpreter, CLI and exit.
 FLOW_TIME = re.compile(r"^run took ([0-9.]+) s$", re.MULTILINE)
@@ -148,7 +148,7 @@ def time_imports(series: Series, env: dict[str, str], runs: int) -> None:
         done = subprocess.run(IMPORT_ONLY, env=env, cwd=REPO, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
-            raise BenchmarkError(f"`import flows.monitor` failed:\n{done.stderr}")
+            raise BenchmarkError(f"`import vigil.flows.monitor` failed:\n{done.stderr}")
         if number:
             series.seconds.append(elapsed)
 
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ephemeral = Series("(a) temporary server per run")
     server_mode = Series("(b) PREFECT_API_URL -> running server")
     server_start = Series("server start-up (launch -> /api/health 200)")
-    imports = Series("import flows.monitor (Prefect + vigil)")
+    imports = Series("import vigil.flows.monitor (Prefect + vigil)")
     try:
         with tempfile.TemporaryDirectory(prefix="vigil-bench-", ignore_cleanup_errors=True) as tmp:
             measure(Path(tmp), args, ephemeral, server_mode, server_start, imports)

@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from flows.server import free_port, start_prefect_server, stop_group  # noqa: E402
+from vigil.flows.server import free_port, start_prefect_server, stop_group  # noqa: E402
 
 POOL = "vigil"
 MAIL_TO = "desk@example.org"

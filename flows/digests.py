@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from prefect import State, flow
 
-from flows.tasks import PrefectSteps, finish, open_monitor
 from vigil.digest import Kind
+from vigil.flows.tasks import PrefectSteps, finish, open_monitor
 from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect import State, flow
 
-from flows.tasks import PrefectSteps, batch_runner, finish, open_monitor
+from vigil.flows.tasks import PrefectSteps, batch_runner, finish, open_monitor
 from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
 

@@ -20,9 +20,9 @@ from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from flows.digests import alerts, digests
-from flows.ingest import ingest
-from flows.orphans import keep_crashing_orphans, report_orphans
+from vigil.flows.digests import alerts, digests
+from vigil.flows.ingest import ingest
+from vigil.flows.orphans import keep_crashing_orphans, report_orphans
 
 # A scheduled run that finds the previous one still at work is cancelled, not queued: the next
 # tick picks up whatever it would have done. (The store's run lock covers manual runs too.)

@@ -21,10 +21,10 @@ from prefect.states import Completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import SecretStr
 
-from flows.orphans import record_owner
 from vigil.deliver import DeliveryReport
 from vigil.digest import Composed, Kind
 from vigil.errors import ConfigError
+from vigil.flows.orphans import record_owner
 from vigil.monitor import Monitor
 from vigil.pipeline import RunSummary
 from vigil.pipeline.run import Ingested
@@ -121,7 +121,7 @@ def open_monitor(settings: Settings) -> Monitor:
     ``VIGIL_SMTP_PASSWORD_BLOCK`` names one. Errors name the block, never its value.
 
     The run's process is recorded as its owner, so a serve restarted after a crash can tell
-    dead runs from live ones (``flows.orphans``).
+    dead runs from live ones (``vigil.flows.orphans``).
     """
     record_owner()
     name = settings.smtp_password_block

@@ -7,8 +7,8 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
-from flows.monitor import monitor
 from vigil.cli import app
+from vigil.flows.monitor import monitor
 from vigil.pipeline import run_once
 
 from .conftest import (
@@ -217,7 +217,7 @@ def test_vigil_serve_starts_its_own_server_runs_a_cycle_and_stops_cleanly(
     import sys
     import time
 
-    from flows.server import free_port, port_in_use
+    from vigil.flows.server import free_port, port_in_use
 
     port = free_port()
     home = tmp_path / "serve-home"
@@ -258,7 +258,7 @@ def test_backfill_flow_on_a_dask_task_runner_matches_in_worker_processes(
 
     from prefect_dask import DaskTaskRunner
 
-    from flows.backfill import backfill
+    from vigil.flows.backfill import backfill
     from vigil.monitor import Monitor
     from vigil.settings import Settings
 
@@ -368,7 +368,7 @@ def test_a_refused_smtp_connection_is_one_line_per_message_without_a_traceback(
     import subprocess
     import sys
 
-    from flows.server import free_port
+    from vigil.flows.server import free_port
 
     port = free_port()  # nothing listens there: the connection is refused
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "VIGIL_"))}

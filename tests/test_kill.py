@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 import pytest
 from sqlalchemy import func, select
 
-from flows.server import free_port, start_prefect_server, stop_group
+from vigil.flows.server import free_port, start_prefect_server, stop_group
 from vigil.store import Store
 from vigil.store.schema import deliveries, items, matches, messages, run_locks
 

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from flows.server import free_port
+from vigil.flows.server import free_port
 
 from .conftest import RULES, TEMPLATES, LoopbackHTTPServer, maildir_messages
 

@@ -89,7 +89,7 @@ def run(
     except VigilError as exc:
         raise fail_unusable(exc) from None
 
-    from flows.server import PrefectServerError, prefect_api
+    from vigil.flows.server import PrefectServerError, prefect_api
     from vigil.prefect_env import quiet_prefect, unreachable_api
 
     if problem := unreachable_api():
@@ -102,8 +102,8 @@ def run(
         except PrefectServerError as exc:
             raise fail_unusable(exc) from None
         try:
-            from flows.monitor import monitor
-            from flows.tasks import keep_summary_off_the_console
+            from vigil.flows.monitor import monitor
+            from vigil.flows.tasks import keep_summary_off_the_console
 
             keep_summary_off_the_console()
             state = monitor(
@@ -179,7 +179,7 @@ def serve(
     except VigilError as exc:
         raise fail_unusable(exc) from None
 
-    from flows.server import PrefectServerError, prefect_api
+    from vigil.flows.server import PrefectServerError, prefect_api
     from vigil.prefect_env import quiet_prefect, unreachable_api
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl-C, so the server is stopped too.
@@ -195,7 +195,7 @@ def serve(
             raise fail_unusable(exc) from None
         if seconds is not None:
             out.print(f"started a Prefect server on port {port} in {seconds:.1f} s (log: {log})")
-        from flows.serve import Schedules, serve_all
+        from vigil.flows.serve import Schedules, serve_all
 
         schedules = Schedules(
             ingest_every=timedelta(minutes=ingest_every),
@@ -334,7 +334,7 @@ def _backfill_on_dask(start, end, rule_ids, resend: bool, batch_size: int, worke
     from vigil.prefect_env import quiet_prefect
 
     with quiet_prefect():
-        from flows.backfill import run_on_dask
+        from vigil.flows.backfill import run_on_dask
 
         try:
             return run_on_dask(

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from vigil.errors import FileFormatError
-from vigil.errors import LocalFileError
+from vigil.errors import FileFormatError, LocalFileError
 from vigil.localfiles import MAX_YAML_BYTES, read_capped
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -11,8 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from vigil.article import Article
-from vigil.errors import SourceError
-from vigil.errors import LocalFileError
+from vigil.errors import LocalFileError, SourceError
 from vigil.localfiles import MAX_ARTICLE_BYTES, read_capped
 from vigil.text import normalise_text
 
