@@ -9,7 +9,7 @@ from vigil.article import Article
 from vigil.rules import Matcher, load_ruleset
 from vigil.rules.compiled import compile_node
 from vigil.rules.document import Document
-from vigil.rules.matcher import evaluate
+from vigil.rules.evaluate import evaluate
 from vigil.rules.query import TermNode, parse_query, walk
 from vigil.rules.scanner import TermScanner
 from vigil.sources import read_article_folder

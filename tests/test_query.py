@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from vigil.article import Article
 from vigil.errors import QueryError
 from vigil.rules.document import Document
-from vigil.rules.matcher import evaluate
+from vigil.rules.evaluate import evaluate
 from vigil.rules.query import TermNode, parse_query, query_text, walk
 from vigil.rules.scanner import TermScanner
 

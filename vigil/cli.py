@@ -454,7 +454,7 @@ def rules_test(
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     from vigil.match import highlight_segments
-    from vigil.rules.matcher import merge_spans
+    from vigil.rules.evidence import merge_spans
 
     segments = highlight_segments(text, merge_spans(spans))
     return "".join(f"[{piece}]" if hit else piece for piece, hit in segments)

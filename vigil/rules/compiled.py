@@ -1,6 +1,6 @@
 """Rule conditions compiled once into nested closures: the tree walk without its dispatch.
 
-:func:`vigil.rules.matcher.evaluate` reads a query tree node by node, matching each node's
+:func:`vigil.rules.evaluate.evaluate` reads a query tree node by node, matching each node's
 type on every call; a run asks it the same questions of every article. Here each node becomes
 a function, built once per :class:`~vigil.rules.matcher.Matcher`, that already knows what it
 is, its children and its terms. The results are the same lists (tested against ``evaluate``).

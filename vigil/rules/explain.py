@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from vigil.rules.document import Document
-from vigil.rules.matcher import Matcher, evaluate
+from vigil.rules.evaluate import evaluate
+from vigil.rules.matcher import Matcher
 from vigil.rules.model import Rule
 from vigil.rules.query import (
     ActorNode,

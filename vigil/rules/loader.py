@@ -13,19 +13,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from vigil.errors import FileFormatError, QueryError, TermError
+from vigil.errors import FileFormatError, QueryError
 from vigil.localfiles import MAX_YAML_BYTES, inside, unreadable
 from vigil.rules.model import (
     Action,
     Actor,
-    Alias,
     EventSpec,
     Examples,
     Rule,
     RuleSet,
-    Severity,
 )
 from vigil.rules.query import (
     ActorNode,
@@ -38,146 +36,18 @@ from vigil.rules.query import (
     parse_query,
     walk,
 )
-from vigil.rules.terms import Term
+from vigil.rules.specs import (
+    ACTION_NAME,
+    ACTOR_CODE,
+    ACTOR_REF,
+    ActionFields,
+    ActorFields,
+    EventFields,
+    RuleFields,
+    RulesFile,
+    parse_term,
+)
 from vigil.yamlfile import LineDict, Mark, load_yaml, located_problems, mark_of
-
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_ACTOR_CODE = re.compile(r"^[A-Z]{3}$")
-_ACTOR_REF = re.compile(r"^[A-Z]{3}([A-Z]{3})?$")
-_ROLE = re.compile(r"^[A-Z]{3}$")
-_ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_DIRECTION = re.compile(r"^\s*([A-Z]{3}|\?)\s*(?:→|->)\s*([A-Z]{3}|\?)\s*$")
-
-
-def parse_term(raw: str) -> Term:
-    """A term as written in a list (``any``, names…): ``case:`` and ``~`` allowed."""
-    if raw.startswith("case:"):
-        return Term.parse(raw[5:].strip('"'), case_sensitive=True)
-    return Term.parse(raw)
-
-
-def _term_list(value: list[str]) -> list[str]:
-    problems = []
-    for term in value:
-        try:
-            parse_term(term)
-        except TermError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ValueError("; ".join(problems))
-    return value
-
-
-def _role(value: str | None) -> str | None:
-    if value is not None and not _ROLE.match(value):
-        raise ValueError("roles are three capital letters (CAMEO: GOV, MIL, OPP…)")
-    return value
-
-
-class _NamedSpec(BaseModel):
-    """A person or an institution: a name, its aliases, and its role (GOV, MIL…)."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    aliases: list[str] = []
-    role: str | None = None
-
-    _check_role = field_validator("role")(_role)
-    _terms = field_validator("aliases")(_term_list)
-
-
-class _ActorSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    names: list[str] = []
-    adjectives: list[str] = []
-    capitals: list[str] = []
-    institutions: list[str | _NamedSpec] = []
-    people: list[_NamedSpec] = []
-
-    _terms = field_validator("names", "adjectives", "capitals")(_term_list)
-
-    def aliases(self) -> tuple[Alias, ...]:
-        found: list[Alias] = []
-        for text in (self.name, *self.names, *self.capitals):
-            found.append(Alias(parse_term(text)))
-        for text in self.adjectives:
-            found.append(Alias(parse_term(text), adjective=True))
-        for entry in self.institutions:
-            if isinstance(entry, str):
-                found.append(Alias(parse_term(entry)))
-            else:
-                for text in (entry.name, *entry.aliases):
-                    found.append(Alias(parse_term(text), entry.role))
-        for person in self.people:
-            for text in (person.name, *person.aliases):
-                found.append(Alias(parse_term(text), person.role))
-        return tuple(dict.fromkeys(found))
-
-
-class _ActionSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    description: str = ""
-    cameo: list[str] = []
-    triggers: list[str] = Field(min_length=1)
-
-    _terms = field_validator("triggers")(_term_list)
-
-
-class _EventSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    action: str
-    source: str | None = None
-    target: str | None = None
-    object: str | None = None
-
-
-class _ExamplesSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    match: list[str] = []
-    no_match: list[str] = []
-    direction: str | None = None
-
-    @field_validator("direction")
-    @classmethod
-    def _arrow(cls, value: str | None) -> str | None:
-        if value is not None and not _DIRECTION.match(value):
-            raise ValueError("write the expected direction as 'RUS → TUR' (or 'RUS -> TUR')")
-        return value
-
-
-class _RuleSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    title: str = Field(min_length=1)
-    description: str = ""
-    query: str | None = None
-    any: list[str] = []
-    all: list[str] = []
-    none: list[str] = []
-    actors: list[str] = []
-    same_sentence: bool = False
-    event: _EventSpec | None = None
-    severity: Severity = Severity.MEDIUM
-    tags: list[str] = []
-    examples: _ExamplesSpec = _ExamplesSpec()
-
-    _terms = field_validator("any", "all", "none")(_term_list)
-
-    @field_validator("id")
-    @classmethod
-    def _id_form(cls, value: str) -> str:
-        if not _RULE_ID.match(value):
-            raise ValueError("lower-case letters, digits, '-', '_' and '.' only, e.g. 'tb2-drones'")
-        return value
-
-
-class _RulesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    actions: dict[str, _ActionSpec] = {}
-    actors: dict[str, _ActorSpec] = {}
-    # Validated one by one, so one broken rule does not hide the problems of the others.
-    rules: list[dict[str, Any]] = []
 
 
 class _Located:
@@ -226,7 +96,7 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
     problems: list[str] = []
     actors: dict[str, Actor] = {}
     actions: dict[str, Action] = {}
-    parsed: list[tuple[_Located, _RulesFile]] = []
+    parsed: list[tuple[_Located, RulesFile]] = []
     skipped: list[str] = []
     for path in files:
         if path.is_symlink() and not follow_links and not inside(path, folder):
@@ -262,7 +132,7 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
         located.problems = []
         for index, raw in enumerate(spec.rules):
             try:
-                rule_spec = _RuleSpec.model_validate(raw)
+                rule_spec = RuleFields.model_validate(raw)
             except ValidationError as exc:
                 located.problems += located_problems(
                     exc, located.document, located.path, where=("rules", index)
@@ -316,7 +186,7 @@ def _excerpt(value: object, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _sections(located: _Located) -> _RulesFile:
+def _sections(located: _Located) -> RulesFile:
     """The file's sections, each entry validated on its own: a broken actor is reported and
     left out, and the file's other actors, actions and rules are still read."""
     document = located.document
@@ -327,13 +197,13 @@ def _sections(located: _Located) -> _RulesFile:
             f"{located.path}:1:1: not a rules document: it has none of rules:, actors:, "
             "actions: (its contents are not shown)"
         )
-        return _RulesFile.model_construct(actors={}, actions={}, rules=[])
+        return RulesFile.model_construct(actors={}, actions={}, rules=[])
     for key in document:
         if key not in _SECTIONS:
             message = f"unknown key {_excerpt(key)}: a rule file has rules:, actors: and actions:"
             located.add((key,), message, key=True)
     entries: dict[str, dict[str, Any]] = {}
-    for section, model in (("actors", _ActorSpec), ("actions", _ActionSpec)):
+    for section, model in (("actors", ActorFields), ("actions", ActionFields)):
         value = document.get(section) or {}
         entries[section] = {}
         if not isinstance(value, dict):
@@ -350,7 +220,7 @@ def _sections(located: _Located) -> _RulesFile:
     if not isinstance(rules, list):
         located.add(("rules",), "rules: is a list of rules (each starting with '- id:')")
         rules = []
-    return _RulesFile.model_construct(
+    return RulesFile.model_construct(
         actors=entries["actors"], actions=entries["actions"], rules=list(rules)
     )
 
@@ -381,27 +251,27 @@ def _collect(
         known[name] = build(name, spec, marks.get(name, (1, 1))[0])
 
 
-def _collect_actors(located: _Located, spec: _RulesFile, actors: dict[str, Actor]) -> None:
-    def build(code: str, actor: _ActorSpec, line: int) -> Actor:
+def _collect_actors(located: _Located, spec: RulesFile, actors: dict[str, Actor]) -> None:
+    def build(code: str, actor: ActorFields, line: int) -> Actor:
         return Actor(code, actor.name, actor.aliases(), located.path, line)
 
-    form = (_ACTOR_CODE, "actor code", "three capital letters (CAMEO)")
+    form = (ACTOR_CODE, "actor code", "three capital letters (CAMEO)")
     _collect(located, "actors", spec.actors, actors, form, build)
 
 
-def _collect_actions(located: _Located, spec: _RulesFile, actions: dict[str, Action]) -> None:
-    def build(name: str, action: _ActionSpec, line: int) -> Action:
+def _collect_actions(located: _Located, spec: RulesFile, actions: dict[str, Action]) -> None:
+    def build(name: str, action: ActionFields, line: int) -> Action:
         triggers = tuple(parse_term(t) for t in action.triggers)
         return Action(name, action.description, tuple(action.cameo), triggers, located.path, line)
 
-    form = (_ACTION_NAME, "action name", "lower case and '_' only")
+    form = (ACTION_NAME, "action name", "lower case and '_' only")
     _collect(located, "actions", spec.actions, actions, form, build)
 
 
 def _compile_rule(
     located: _Located,
     index: int,
-    spec: _RuleSpec,
+    spec: RuleFields,
     actors: dict[str, Actor],
     actions: dict[str, Action],
 ) -> Rule | None:
@@ -491,7 +361,7 @@ def _parse(located: _Located, location: tuple[Any, ...], text: str) -> Node | No
 def _check_actor(
     located: _Located, location: tuple[Any, ...], code: str, actors: dict[str, Actor]
 ) -> None:
-    if not _ACTOR_REF.match(code):
+    if not ACTOR_REF.match(code):
         located.add(location, f"{code!r} is not an actor code (TUR, or TURGOV with a role)")
     elif code[:3] not in actors:
         located.add(location, f"unknown actor {code!r} (known: {_known(actors)})")
@@ -502,7 +372,7 @@ def _check_actor(
 def _event(
     located: _Located,
     location: tuple[Any, ...],
-    spec: _EventSpec,
+    spec: EventFields,
     actors: dict[str, Actor],
     actions: dict[str, Action],
 ) -> EventSpec | None:

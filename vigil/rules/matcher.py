@@ -11,7 +11,6 @@ import gc
 import pickle
 import time
 import weakref
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,19 +20,12 @@ from vigil.match import Match
 from vigil.rules import parallel
 from vigil.rules.compiled import Evaluator, compile_node
 from vigil.rules.document import Document
+from vigil.rules.evaluate import evaluate
 from vigil.rules.events import Event, Mention, find_events, mentions
+from vigil.rules.evidence import Outcome, evidence
 from vigil.rules.model import Rule, RuleSet
-from vigil.rules.near import near as _near
 from vigil.rules.needs import Key, _anchor_cost, necessary
 from vigil.rules.query import (
-    ActorNode,
-    AndNode,
-    NearNode,
-    Node,
-    NotNode,
-    OrNode,
-    RegexNode,
-    ScopeNode,
     TermNode,
     walk,
 )
@@ -41,15 +33,6 @@ from vigil.rules.scanner import Span, TermScanner
 from vigil.rules.terms import Term
 
 MATCH_BUDGET_SECONDS = 10.0
-MAX_EVIDENCE_CHARS = 1_000  # the evidence a digest shows: a sentence, or this much around a hit
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A rule evaluated on a document: the supporting spans, or None when it failed."""
-
-    spans: list[Span] | None
-    event: Event | None = None
 
 
 class Matcher:
@@ -200,7 +183,7 @@ class Matcher:
                 break
             outcome = self._outcome(plan, doc)
             if outcome.spans is not None:
-                found.append(_evidence(plan.rule, doc, outcome))
+                found.append(evidence(plan.rule, doc, outcome))
         return found
 
     # -- evaluation ----------------------------------------------------------------------
@@ -282,168 +265,3 @@ def _fits(mention: Mention | None, wanted: str | None) -> bool:
     if wanted is None:
         return True
     return mention is not None and mention.satisfies(wanted)
-
-
-def evaluate(node: Node, doc: Document, region: Span) -> list[Span] | None:
-    """The spans that make ``node`` true inside ``region``, or None when it is false there."""
-    match node:
-        case TermNode(term):
-            return _within(doc.term_hits.get(term), region)
-        case ActorNode(code):
-            found = _within(doc.actor_hits.get(code[:3]), region)
-            if found and len(code) > 3:
-                found = [s for s in found if doc.mention_roles.get(s) == code[3:]] or None
-            return found
-        case RegexNode(pattern):
-            return _within(doc.regex_hits(pattern), region)
-        case AndNode(children):
-            spans: list[Span] = []
-            for child in children:
-                result = evaluate(child, doc, region)
-                if result is None:
-                    return None
-                spans += result
-            return spans
-        case OrNode(children):
-            results = [r for child in children if (r := evaluate(child, doc, region)) is not None]
-            return [s for r in results for s in r] if results else None
-        case NotNode(child):
-            return [] if evaluate(child, doc, region) is None else None
-        case NearNode(left, right, distance):
-            return _near(doc, evaluate(left, doc, region), evaluate(right, doc, region), distance)
-        case ScopeNode(scope, child):
-            return _scoped(scope, child, doc, region)
-    raise TypeError(node)
-
-
-def _within(spans: list[Span] | None, region: Span) -> list[Span] | None:
-    """The spans (sorted) that lie inside ``region``; None when there are none."""
-    if not spans:
-        return None
-    lo, hi = region
-    if lo <= spans[0][0] and spans[-1][1] <= hi:
-        return spans
-    first = bisect_left(spans, (lo, -1))
-    last = bisect_left(spans, (hi, -1), first)
-    found = [s for s in spans[first:last] if s[1] <= hi]
-    return found or None
-
-
-def _leaves(node: Node, doc: Document, region: Span) -> list[int]:
-    """Start offsets of every positive leaf hit under ``node``: where a scope can be satisfied."""
-    lo, hi = region
-    starts: list[int] = []
-    for leaf in _leaf_nodes(node):
-        for start, _ in (
-            evaluate(leaf, doc, region) or ()
-            if isinstance(leaf, RegexNode)
-            else (_raw_hits(leaf, doc))
-        ):
-            if lo <= start < hi:
-                starts.append(start)
-    return starts
-
-
-def _raw_hits(leaf: Node, doc: Document) -> list[Span]:
-    if isinstance(leaf, TermNode):
-        return doc.term_hits.get(leaf.term, [])
-    assert isinstance(leaf, ActorNode)
-    return doc.actor_hits.get(leaf.code[:3], [])
-
-
-# Leaves of a node, computed once: rule trees live as long as their Matcher. The node is kept
-# in the entry so that its id cannot be reused by another object while the entry exists.
-_LEAF_CACHE: dict[int, tuple[Node, tuple[Node, ...]]] = {}
-
-
-def _leaf_nodes(node: Node) -> tuple[Node, ...]:
-    entry = _LEAF_CACHE.get(id(node))
-    if entry is None or entry[0] is not node:
-        leaves = tuple(n for n in walk(node) if isinstance(n, TermNode | ActorNode | RegexNode))
-        entry = _LEAF_CACHE[id(node)] = (node, leaves)
-    return entry[1]
-
-
-def _scoped(scope: str, child: Node, doc: Document, region: Span) -> list[Span] | None:
-    lo, hi = region
-    if scope == "title":
-        return evaluate(child, doc, (lo, min(hi, doc.title_end)))
-    if scope == "body":
-        return evaluate(child, doc, (max(lo, doc.body_start), hi))
-    spans: list[Span] = []
-    satisfied = False
-    # Only a sentence that holds one of the child's words can satisfy it.
-    for start, end in doc.units_with(scope, _leaves(child, doc, region)):
-        result = evaluate(child, doc, (max(lo, start), min(hi, end)))
-        if result is not None:
-            satisfied = True
-            spans += result
-    return spans if satisfied else None
-
-
-def _evidence(rule: Rule, doc: Document, outcome: Outcome) -> Match:
-    """Pick the sentence with the most distinct supporting words as the evidence."""
-    spans = sorted(set(outcome.spans or []))
-    text = doc.text
-    if outcome.event is not None:
-        best = outcome.event.sentence
-    else:
-        sentences = doc.sentences
-        starts = doc.sentence_starts
-        # Sentence index -> the spans that start in it; spans are sorted, so indexes ascend.
-        by_sentence: dict[int, list[Span]] = {}
-        for span in spans:
-            index = bisect_right(starts, span[0]) - 1
-            if index >= 0 and span[0] < sentences[index][1]:
-                group = by_sentence.get(index)
-                if group is None:
-                    by_sentence[index] = [span]
-                else:
-                    group.append(span)
-        if by_sentence:
-            # Most distinct words; on a tie, the earliest sentence. Indexes ascend, and a
-            # sentence with no more spans than the best count cannot beat it: most are skipped.
-            chosen, most = -1, 0
-            for index, group in by_sentence.items():
-                if len(group) <= most:
-                    continue
-                count = len({text[a:b].lower() for a, b in group}) if len(group) > 1 else 1
-                if count > most:
-                    chosen, most = index, count
-            best = sentences[chosen]
-        else:
-            best = sentences[0] if sentences else (0, min(len(text), 300))
-    start, end = best
-    if end - start > MAX_EVIDENCE_CHARS:  # a "sentence" with no end: the window around a hit
-        first_hit = min((a for a, _ in spans if start <= a < end), default=start)
-        start = max(start, first_hit - MAX_EVIDENCE_CHARS // 4)
-        end = start + MAX_EVIDENCE_CHARS
-    inside = [(a - start, min(b, end) - start) for a, b in spans if start <= a < end]
-    highlights = merge_spans(inside)
-    words = tuple(dict.fromkeys([text[a:b] for a, b in spans]))
-    actors_here = []
-    for code, mention_starts in doc.actor_starts:
-        index = bisect_left(mention_starts, start)
-        if index < len(mention_starts) and mention_starts[index] < end:
-            actors_here.append((mention_starts[index], code))
-    event = outcome.event
-    return Match(
-        rule_id=rule.id,
-        evidence=text[start:end],
-        highlights=tuple(highlights),
-        terms=words,
-        actors=tuple(code for _, code in sorted(actors_here)),
-        score=len({w.lower() for w in words}) + (2.0 if event else 0.0),
-        source=event.source.code if event and event.source else None,
-        target=event.target.code if event and event.target else None,
-    )
-
-
-def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
