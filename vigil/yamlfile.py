@@ -120,12 +120,6 @@ def mark_of(document: Any, location: Sequence[Any], *, key: bool = False) -> Mar
     return mark
 
 
-def line_of(document: Any, location: Sequence[Any]) -> int | None:
-    """The line of the node at ``location``."""
-    mark = mark_of(document, location, key=True)
-    return mark[0] if mark else None
-
-
 def validate(model: type[Model], document: Any, path: Path) -> Model:
     """Validate ``document`` as ``model``; problems come as ``file:line: where: what``."""
     try:

@@ -114,7 +114,3 @@ def _stemmer() -> _Stemmer:
 def stem_of(word: str) -> str:
     """The Snowball (English) stem of a folded word."""
     return _stemmer().stemWord(word)
-
-
-def is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
