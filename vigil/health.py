@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from vigil.digest.compose import Kind
 from vigil.digest.dispatch import Composed
+from vigil.digest.outbox_entry import due_slot, enqueue_email
 from vigil.digest.render import DigestRenderer
 from vigil.digest.sanitise import clean_text
 from vigil.rules.model import RuleSet
@@ -85,28 +86,27 @@ def compose_health(
         return []
     cadence = Cadence.parse(settings.health_schedule)
     zone = ZoneInfo(settings.health_timezone)
-    slot = cadence.latest_slot(now, zone)
     first_seen = store.register_recipient(OPERATOR, now)
-    if slot is None or slot < first_seen or store.slot_handled(OPERATOR, slot):
+    slot = due_slot(store, OPERATOR, cadence, zone, now, first_seen)
+    if slot is None:
         return []
     period = timedelta(days=7 if cadence.every.value == "week" else 1)
     report = build_health(store, ruleset, now, zone, period)
     email = renderer.compose_health(
         report, sender=settings.mail_from, recipients=settings.health_to
     )
-    message_id = str(email["Message-ID"])
-    stored = store.enqueue_message(
-        message_id=message_id,
-        recipients=settings.health_to,
-        subject=report.subject,
-        raw=email.as_bytes(),
-        match_ids=[],
-        created_at=now,
+    message_id = enqueue_email(
+        store,
+        email,
         recipient=OPERATOR,
+        addresses=settings.health_to,
+        subject=report.subject,
+        match_ids=[],
+        now=now,
         kind=str(Kind.HEALTH),
         slot=slot,
     )
-    if stored is None:
+    if message_id is None:
         return []
     text = renderer.render_health_text(report)
     return [Composed(OPERATOR, Kind.HEALTH, report.subject, message_id, 0, f"```\n{text}\n```")]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vigil.digest.compose import Digest, FeedProblem, Kind, build_digest
+from vigil.digest.outbox_entry import due_slot, enqueue_email
 from vigil.digest.render import DigestRenderer
 from vigil.recipients import Recipient
 from vigil.rules.model import RuleSet
@@ -125,10 +126,10 @@ class Dispatcher:
         if cadence.every is Every.RUN and window.rest:
             out += self._enqueue(window, Kind.DIGEST, window.rest, now, problems=problems)
         elif cadence.scheduled:
-            slot = cadence.latest_slot(now, recipient.zone)
-            if slot is None or slot < window.first_seen:
-                return out  # a new recipient starts with the next slot
-            if self.store.slot_handled(recipient.id, slot):
+            slot = due_slot(
+                self.store, recipient.id, cadence, recipient.zone, now, window.first_seen
+            )
+            if slot is None:
                 return out
             if window.rest:
                 out += self._enqueue(
@@ -189,19 +190,18 @@ class Dispatcher:
             return []
         addresses = list(recipient.addresses)
         email = self.renderer.compose(digest, sender=self.sender, recipients=addresses)
-        message_id = str(email["Message-ID"])
-        stored = self.store.enqueue_message(
-            message_id=message_id,
-            recipients=addresses,
-            subject=digest.subject,
-            raw=email.as_bytes(),
-            match_ids=digest.match_ids,
-            created_at=now,
+        message_id = enqueue_email(
+            self.store,
+            email,
             recipient=recipient.id,
+            addresses=addresses,
+            subject=digest.subject,
+            match_ids=digest.match_ids,
+            now=now,
             kind=str(kind),
             slot=slot,
         )
-        if stored is None:  # a concurrent run claimed these matches or this slot first
+        if message_id is None:  # a concurrent run claimed these matches or this slot first
             return []
         markdown = self.renderer.render_markdown(digest)
         return [
