@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from vigil.monitor import make_transport
+from vigil.deliver.transports import make_transport
 from vigil.settings import Settings
 
 

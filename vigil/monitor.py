@@ -15,11 +15,12 @@ from pathlib import Path
 from vigil.article import Article
 from vigil.clock import Clock, system_clock
 from vigil.cluster import Clusterer
-from vigil.deliver import DeliveryReport, MaildirTransport, SmtpTransport, deliver_due
+from vigil.deliver import DeliveryReport, deliver_due
 from vigil.deliver.outbox import Transport
+from vigil.deliver.transports import make_transport
 from vigil.digest import Composed, DigestRenderer, Dispatcher, Kind
 from vigil.digest.compose import FeedProblem
-from vigil.errors import ConfigError, VigilError
+from vigil.errors import VigilError
 from vigil.health import compose_health
 from vigil.pipeline import feeds as reading
 from vigil.pipeline.outcome import SourceOutcome, SourceStatus
@@ -32,31 +33,6 @@ from vigil.sources.feed_state import FeedCondition, condition
 from vigil.sources.fetch import FetchLimits
 from vigil.store import Store
 from vigil.store.locks import RunLock
-
-
-def make_transport(settings: Settings) -> Transport:
-    """SMTP when ``VIGIL_SMTP_HOST`` is set, else the Maildir at ``$VIGIL_HOME/outbox``.
-
-    A password kept in a Prefect Secret block (``VIGIL_SMTP_PASSWORD_BLOCK``) is read by the
-    flows, which pass it in ``settings``; the core never talks to Prefect.
-    """
-    if settings.smtp_host and settings.smtp_password_block and settings.smtp_password is None:
-        raise ConfigError(
-            f"VIGIL_SMTP_PASSWORD_BLOCK={settings.smtp_password_block}: the Secret block is read "
-            "when vigil runs as a flow (vigil run, vigil serve); set VIGIL_SMTP_PASSWORD here"
-        )
-    if settings.smtp_host:
-        return SmtpTransport(
-            host=settings.smtp_host,
-            port=settings.port,
-            tls=settings.smtp_tls.value,
-            username=settings.smtp_user,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            timeout=settings.smtp_timeout,
-            ca_file=settings.smtp_ca_file,
-        )
-    return MaildirTransport(settings.outbox)
-
 
 INGESTS_AT_ONCE = 2  # batches parsed and matched at once (the flows read batches concurrently)
 
