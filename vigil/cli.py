@@ -378,14 +378,14 @@ def rules_check(
         table.add_column(column)
     for rule in ruleset.rules:
         count = len(rule.examples.match) + len(rule.examples.no_match)
-        broken = sum(1 for line in failures if f"rule {rule.id!r}:" in line)
+        broken = sum(1 for failure in failures if failure.rule_id == rule.id)
         status = f"{count - broken}/{count} ok" if count else "none"
         table.add_row(rule.id, rule.title, str(rule.severity), status, rule.location)
     if ruleset.rules:
         out.print(table)
     for line in ruleset.skipped:
         err.print(f"warning: {line}", markup=False)
-    for line in [*problems, *failures]:
+    for line in [*problems, *map(str, failures)]:
         err.print(line, markup=False)
     if problems or failures:
         counts = []

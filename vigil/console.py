@@ -10,13 +10,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from vigil.errors import FileFormatError, VigilError
+
+if TYPE_CHECKING:
+    from vigil.rules.examples import ExampleFailure
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -135,7 +138,7 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     yield log
 
 
-def warn_misbehaving_examples(failures: list[str]) -> None:
+def warn_misbehaving_examples(failures: list[ExampleFailure]) -> None:
     """Name each misbehaving rule example on stderr (a run goes on; rules check fails)."""
     for failure in failures:
         err.print(f"warning: {failure}", markup=False)
