@@ -30,6 +30,7 @@ from vigil.console import (
     fail_unusable,
     out,
     progress,
+    reports_errors,
     settings_from,
     warn_misbehaving_examples,
 )
@@ -56,6 +57,7 @@ rules_app.command("backtest")(rules_backtest)
 
 
 @app.command()
+@reports_errors
 def run(
     feeds: FeedsOption = None,
     rules: RulesOption = None,
@@ -83,13 +85,9 @@ def run(
         articles="" if no_articles else articles,
         recipients=recipients,
     )
-    # Validate inputs before paying for Prefect's start-up.
-    try:
-        _check_inputs(settings)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    _check_inputs(settings)  # before paying for Prefect's start-up
 
-    from flows.server import PrefectServerError, prefect_api
+    from flows.server import prefect_api
     from vigil.prefect_env import quiet_prefect, unreachable_api
 
     if problem := unreachable_api():
@@ -97,10 +95,7 @@ def run(
         raise typer.Exit(EXIT_UNUSABLE)
     started = time.perf_counter()
     with quiet_prefect(), ExitStack() as stack:
-        try:
-            stack.enter_context(prefect_api(settings.home / "prefect-server.log"))
-        except PrefectServerError as exc:
-            raise fail_unusable(exc) from None
+        stack.enter_context(prefect_api(settings.home / "prefect-server.log"))
         try:
             from flows.monitor import monitor
             from flows.tasks import keep_summary_off_the_console
@@ -127,6 +122,7 @@ def run(
 
 
 @app.command()
+@reports_errors
 def serve(
     ingest_every: Annotated[
         float, typer.Option(min=0.1, help="Minutes between ingest runs (feeds, then alerts).")
@@ -176,10 +172,8 @@ def serve(
     except (ValueError, ZoneInfoNotFoundError) as exc:
         err.print(f"vigil: {exc}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE) from None
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
 
-    from flows.server import PrefectServerError, prefect_api
+    from flows.server import prefect_api
     from vigil.prefect_env import quiet_prefect, unreachable_api
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl-C, so the server is stopped too.
@@ -189,10 +183,7 @@ def serve(
             err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
             raise typer.Exit(EXIT_UNUSABLE)
         log = settings.home / "prefect-server.log"
-        try:
-            _, seconds = stack.enter_context(prefect_api(log, port=port))
-        except PrefectServerError as exc:
-            raise fail_unusable(exc) from None
+        _, seconds = stack.enter_context(prefect_api(log, port=port))
         if seconds is not None:
             out.print(f"started a Prefect server on port {port} in {seconds:.1f} s (log: {log})")
         from flows.serve import Schedules, serve_all
@@ -256,6 +247,7 @@ def _check_inputs(settings) -> None:
 
 
 @app.command()
+@reports_errors
 def backfill(
     since: Annotated[
         datetime,
@@ -309,8 +301,6 @@ def backfill(
     try:
         ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
         only_rules(ruleset, rule)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
     except ValueError as exc:
         err.print(f"vigil: {exc}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE) from None
@@ -336,16 +326,14 @@ def _backfill_on_dask(start, end, rule_ids, resend: bool, batch_size: int, worke
     with quiet_prefect():
         from flows.backfill import run_on_dask
 
-        try:
-            return run_on_dask(
-                since=start, until=end, rule_ids=rule_ids, resend=resend,
-                batch_size=batch_size, workers=workers,
-            )  # fmt: skip
-        except VigilError as exc:
-            raise fail_unusable(exc) from None
+        return run_on_dask(
+            since=start, until=end, rule_ids=rule_ids, resend=resend,
+            batch_size=batch_size, workers=workers,
+        )  # fmt: skip
 
 
 @rules_app.command("check")
+@reports_errors
 def rules_check(
     path: Annotated[
         Path | None, typer.Argument(help="Rules folder. Default: $VIGIL_RULES, else rules/.")
@@ -362,12 +350,9 @@ def rules_check(
     from vigil.rules.loader import load_ruleset_partly
 
     settings = settings_from(rules=path or rules)
-    try:
-        ruleset, problems = load_ruleset_partly(
-            settings.rules, follow_links=settings.rules_follow_links
-        )
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    ruleset, problems = load_ruleset_partly(
+        settings.rules, follow_links=settings.rules_follow_links
+    )
     # Everything at once: the files' problems, and the examples of every rule that compiled.
     failures = check_examples(Matcher(ruleset)) if ruleset.rules else []
     table = Table(
@@ -399,6 +384,7 @@ def rules_check(
 
 
 @rules_app.command("test")
+@reports_errors
 def rules_test(
     articles: Annotated[
         list[str],
@@ -418,11 +404,8 @@ def rules_test(
     from vigil.rules.explain import explain_rule
 
     settings = settings_from(rules=rules)
-    try:
-        matcher = Matcher(load_ruleset(settings.rules, follow_links=settings.rules_follow_links))
-        loaded = _load_articles(articles, settings)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    matcher = Matcher(load_ruleset(settings.rules, follow_links=settings.rules_follow_links))
+    loaded = _load_articles(articles, settings)
     selected = [r for r in matcher.ruleset.rules if not rule or r.id in rule]
     if rule and (unknown := sorted(set(rule) - {r.id for r in selected})):
         err.print(f"vigil: no such rule: {', '.join(unknown)}", markup=False)
@@ -499,6 +482,7 @@ def _load_articles(names: list[str], settings):
 
 
 @feeds_app.callback()
+@reports_errors
 def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
     """Show each feed's health: last success, failures in a row, next try, last error.
 
@@ -510,10 +494,7 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
     from vigil.store import Store
 
     settings = settings_from(feeds=feeds)
-    try:
-        specs = load_feeds_file(settings.feeds)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    specs = load_feeds_file(settings.feeds)
     store = Store(settings.store_url)
     try:
         rows = {row.name: row for row in store.feed_health()}
@@ -549,6 +530,7 @@ def _when(moment) -> str:
 
 
 @feeds_app.command("import")
+@reports_errors
 def feeds_import(
     opml: Annotated[Path, typer.Argument(help="OPML file exported by a feed reader.")],
     feeds: Annotated[Path, typer.Option(help="Feeds file to add to (created if missing).")] = Path(
@@ -558,16 +540,14 @@ def feeds_import(
     """Add the feeds of an OPML file to a feeds file; feeds already there are skipped."""
     from vigil.sources.opml import import_opml
 
-    try:
-        added, skipped = import_opml(opml, feeds)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    added, skipped = import_opml(opml, feeds)
     for spec in added:
         out.print(f"added {spec.name}: {spec.url}", markup=False)
     out.print(f"{len(added)} added, {len(skipped)} already in {feeds}", markup=False)
 
 
 @feeds_app.command("export")
+@reports_errors
 def feeds_export(
     feeds: FeedsOption = None,
     out_file: Annotated[
@@ -579,10 +559,7 @@ def feeds_export(
     from vigil.sources.opml import export_opml
 
     settings = settings_from(feeds=feeds)
-    try:
-        text = export_opml(load_feeds_file(settings.feeds))
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    text = export_opml(load_feeds_file(settings.feeds))
     if out_file is None:
         sys.stdout.write(text)
     else:

@@ -17,11 +17,10 @@ from vigil.console import (
     EXIT_UNUSABLE,
     RulesOption,
     err,
-    fail_unusable,
     out,
+    reports_errors,
     settings_from,
 )
-from vigil.errors import VigilError
 
 digest_app = typer.Typer(
     help="Preview digests, list recipients and their schedules, inspect the outbox.",
@@ -50,13 +49,11 @@ def _monitor(rules: Path | None, recipients: Path | None):
     from vigil.monitor import Monitor
 
     settings = settings_from(rules=rules, recipients=recipients)
-    try:
-        return Monitor(settings)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    return Monitor(settings)
 
 
 @digest_app.command("preview")
+@reports_errors
 def preview(
     recipient: Annotated[
         str | None,
@@ -186,6 +183,7 @@ def _recipient(recipients, wanted: str | None):
 
 
 @digest_app.command("recipients")
+@reports_errors
 def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = None) -> None:
     """Each recipient: addresses, schedule, time zone, alerts, next digest, matches waiting."""
     monitor = _monitor(rules, recipients)
@@ -211,6 +209,7 @@ def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = N
 
 
 @digest_app.command("outbox")
+@reports_errors
 def outbox(
     limit: Annotated[int, typer.Option(min=1, help="How many of the newest messages.")] = 20,
 ) -> None:

@@ -17,12 +17,12 @@ from rich.table import Table
 from vigil.console import (
     RulesOption,
     err,
-    fail_unusable,
     out,
     progress,
+    reports_errors,
     settings_from,
+    warn_misbehaving_examples,
 )
-from vigil.errors import VigilError
 
 matches_app = typer.Typer(help="Stored matches: export them for analysis.", no_args_is_help=True)
 
@@ -64,14 +64,12 @@ def _open_store(rules: Path | None = None):
     from vigil.store import Store
 
     settings = settings_from(rules=rules)
-    try:
-        ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
     return settings, ruleset, Store(settings.store_url)
 
 
 @matches_app.command("export")
+@reports_errors
 def export(
     since: SinceOption = None,
     until: UntilOption = None,
@@ -110,6 +108,7 @@ def export(
         err.print(f"wrote {count} matches to {out_file}", markup=False)
 
 
+@reports_errors
 def rules_stats(
     since: SinceOption = None,
     format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
@@ -163,6 +162,7 @@ def rules_stats(
     out.print(table)
 
 
+@reports_errors
 def rules_backtest(
     rules: Annotated[
         Path, typer.Option(help="The candidate rules folder (an edited copy of the live one).")
@@ -180,21 +180,14 @@ def rules_backtest(
     """Apply a rule set to the stored items and compare with what the live rules flagged:
     per rule, new hits and lost hits with their titles. Writes nothing, sends nothing."""
     from vigil.backtest import Difference, backtest
-    from vigil.rules import load_ruleset
-
-    _, live_rules, store = _open_store()
-    try:
-        candidate = load_ruleset(rules)
-    except VigilError as exc:
-        store.close()
-        raise fail_unusable(exc) from None
-    from vigil.console import warn_misbehaving_examples
-    from vigil.rules import Matcher
+    from vigil.rules import Matcher, load_ruleset
     from vigil.rules.examples import check_examples
 
-    warn_misbehaving_examples(check_examples(Matcher(candidate)))
+    _, live_rules, store = _open_store()
     with ExitStack() as stack:
         stack.callback(store.close)
+        candidate = load_ruleset(rules)
+        warn_misbehaving_examples(check_examples(Matcher(candidate)))
         handle = (
             stack.enter_context(open(out_file, "w", encoding="utf-8")) if out_file else sys.stdout
         )

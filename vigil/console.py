@@ -6,11 +6,12 @@ delivery) or a check found problems; 2 vigil could not start (bad settings, rule
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +21,9 @@ from vigil.errors import FileFormatError, VigilError
 
 if TYPE_CHECKING:
     from vigil.rules.examples import ExampleFailure
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -91,10 +95,25 @@ def settings_from(*, for_delivery: bool = False, **overrides: object):
 
 
 def fail_unusable(exc: VigilError) -> typer.Exit:
+    """Say a :class:`VigilError` on stderr, one ``vigil: …`` line per problem; the exit (2)."""
     problems = exc.problems if isinstance(exc, FileFormatError) else [str(exc)]
     for problem in problems:
         err.print(f"vigil: {problem}", markup=False)
     return typer.Exit(EXIT_UNUSABLE)
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command so that a :class:`VigilError` it meets (a malformed file, a store that
+    cannot be opened) is said in one line per problem, with no traceback, and exits 2."""
+
+    @functools.wraps(command)
+    def reporting(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except VigilError as exc:
+            raise fail_unusable(exc) from None
+
+    return reporting
 
 
 @contextmanager
