@@ -1,4 +1,5 @@
-"""What every ``vigil`` command shares: consoles, exit codes, common options, settings.
+"""The root ``vigil`` app, and what its commands share: consoles, exit codes, common options,
+settings, progress, the store.
 
 Exit codes scripts can rely on: 0 all good; 1 the run finished but something failed (a feed, a
 delivery) or a check found problems; 2 vigil could not start (bad settings, rules or arguments).
@@ -6,24 +7,28 @@ delivery) or a check found problems; 2 vigil could not start (bad settings, rule
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from vigil.errors import FileFormatError, VigilError
-
 if TYPE_CHECKING:
-    from vigil.rules.examples import ExampleFailure
+    from vigil.rules.model import RuleSet
+    from vigil.settings import Settings
+    from vigil.store import Store
 
-P = ParamSpec("P")
-R = TypeVar("R")
+app = typer.Typer(
+    help="vigil: news monitoring from analyst rules to email digests.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -45,9 +50,21 @@ ArticlesOption = Annotated[
         help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/."
     ),
 ]
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M"]
+SinceOption = Annotated[
+    datetime | None,
+    typer.Option(formats=DATE_FORMATS, help="Items first seen on or after this date (UTC)."),
+]
+UntilOption = Annotated[
+    datetime | None,
+    typer.Option(formats=DATE_FORMATS, help="…and before this date (UTC)."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write here instead of standard output.")
+]
 
 
-def settings_from(*, for_delivery: bool = False, **overrides: object):
+def settings_from(*, for_delivery: bool = False, **overrides: object) -> Settings:
     """The settings, with every configuration mistake said before anything runs.
 
     Unknown ``VIGIL_*`` variables are warned about (with the nearest real name), unknown keys
@@ -94,28 +111,6 @@ def settings_from(*, for_delivery: bool = False, **overrides: object):
     return Settings(**given, **defaults)
 
 
-def fail_unusable(exc: VigilError) -> typer.Exit:
-    """Say a :class:`VigilError` on stderr, one ``vigil: …`` line per problem; the exit (2)."""
-    problems = exc.problems if isinstance(exc, FileFormatError) else [str(exc)]
-    for problem in problems:
-        err.print(f"vigil: {problem}", markup=False)
-    return typer.Exit(EXIT_UNUSABLE)
-
-
-def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a command so that a :class:`VigilError` it meets (a malformed file, a store that
-    cannot be opened) is said in one line per problem, with no traceback, and exits 2."""
-
-    @functools.wraps(command)
-    def reporting(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except VigilError as exc:
-            raise fail_unusable(exc) from None
-
-    return reporting
-
-
 @contextmanager
 def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A ``report(done, total)`` callback: a rich progress bar on a terminal, plain log lines
@@ -157,12 +152,16 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     yield log
 
 
-def warn_misbehaving_examples(failures: list[ExampleFailure]) -> None:
-    """Name each misbehaving rule example on stderr (a run goes on; rules check fails)."""
-    for failure in failures:
-        err.print(f"warning: {failure}", markup=False)
-    if failures:
-        err.print(
-            f"warning: {len(failures)} example(s) misbehave; `vigil rules check` lists them",
-            markup=False,
-        )
+def utc(moment: datetime | None) -> datetime | None:
+    """A date option's value (naive, meant as UTC) as an aware UTC moment."""
+    return moment.replace(tzinfo=UTC) if moment else None
+
+
+def open_store(rules: Path | None = None) -> tuple[Settings, RuleSet, Store]:
+    """The settings, the live rules and the store, for the commands that read stored matches."""
+    from vigil.rules import load_ruleset
+    from vigil.store import Store
+
+    settings = settings_from(rules=rules)
+    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
+    return settings, ruleset, Store(settings.store_url)

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from vigil.console import (
+from vigil.cli.errors import reports_errors
+from vigil.cli.root import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNUSABLE,
     RulesOption,
     err,
     out,
-    reports_errors,
     settings_from,
 )
+
+if TYPE_CHECKING:
+    from vigil.monitor import Monitor
+    from vigil.recipients import Recipient
+    from vigil.rules.model import RuleSet
 
 digest_app = typer.Typer(
     help="Preview digests, list recipients and their schedules, inspect the outbox.",
@@ -45,7 +51,7 @@ class Format(StrEnum):
 _SUFFIXES = {".html": Format.HTML, ".htm": Format.HTML, ".md": Format.MARKDOWN, ".eml": Format.EML}
 
 
-def _monitor(rules: Path | None, recipients: Path | None):
+def _monitor(rules: Path | None, recipients: Path | None) -> Monitor:
     from vigil.monitor import Monitor
 
     settings = settings_from(rules=rules, recipients=recipients)
@@ -154,7 +160,7 @@ def preview(
     )
 
 
-def _next_digest(recipient, now) -> str:
+def _next_digest(recipient: Recipient, now: datetime) -> str:
     from vigil.schedule import Every
 
     if recipient.cadence.every is Every.NEVER:
@@ -163,7 +169,7 @@ def _next_digest(recipient, now) -> str:
     return f"{slot.astimezone(recipient.zone):%a %d %b %H:%M}" if slot else "next run"
 
 
-def _rules_followed(recipient, ruleset) -> str:
+def _rules_followed(recipient: Recipient, ruleset: RuleSet) -> str:
     """How many rules route here by id, pattern or rule tag; feed tags add items, not rules."""
     followed = sum(1 for rule in ruleset.rules if recipient.follows(rule))
     rule_tags = {tag.casefold() for rule in ruleset.rules for tag in rule.tags}
@@ -171,7 +177,7 @@ def _rules_followed(recipient, ruleset) -> str:
     return f"{followed} + feed tags {', '.join(feed_tags)}" if feed_tags else str(followed)
 
 
-def _recipient(recipients, wanted: str | None):
+def _recipient(recipients: Sequence[Recipient], wanted: str | None) -> Recipient:
     if wanted is None:
         return recipients[0]
     for candidate in recipients:
