@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vigil.cli.errors import reports_errors
-from vigil.cli.root import EXIT_UNUSABLE, RulesOption, err, out, progress, settings_from
+from vigil.cli.root import (
+    DATE_FORMATS,
+    EXIT_UNUSABLE,
+    RulesOption,
+    err,
+    out,
+    progress,
+    settings_from,
+)
 
 if TYPE_CHECKING:
     from vigil.backfill import BackfillReport
@@ -19,13 +27,13 @@ def backfill(
     since: Annotated[
         datetime,
         typer.Option(
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
+            formats=DATE_FORMATS,
             help="Re-match items vigil first saw on or after this date (UTC), e.g. 2026-11-01.",
         ),
     ],
     until: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"], help="…and before this date."),
+        typer.Option(formats=DATE_FORMATS, help="…and before this date."),
     ] = None,
     rule: Annotated[
         list[str] | None,

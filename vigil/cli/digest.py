@@ -22,6 +22,7 @@ from vigil.cli.root import (
     out,
     settings_from,
 )
+from vigil.clock import MINUTE_FORMAT
 
 if TYPE_CHECKING:
     from vigil.monitor import Monitor
@@ -258,9 +259,9 @@ def outbox(
             row.kind,
             f"[{style}]{row.status}[/{style}]",
             str(row.attempts),
-            f"{row.created_at:%Y-%m-%d %H:%M}",
-            f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "",
-            f"{row.next_attempt_at:%Y-%m-%d %H:%M}" if row.status == "pending" else "",
+            f"{row.created_at:{MINUTE_FORMAT}}",
+            f"{row.sent_at:{MINUTE_FORMAT}}" if row.sent_at else "",
+            f"{row.next_attempt_at:{MINUTE_FORMAT}}" if row.status == "pending" else "",
             row.last_error or row.subject,
         )
     out.print(table)

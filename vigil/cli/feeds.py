@@ -12,6 +12,7 @@ from rich.table import Table
 
 from vigil.cli.errors import reports_errors
 from vigil.cli.root import EXIT_FAILED, EXIT_OK, FeedsOption, out, settings_from
+from vigil.clock import MINUTE_FORMAT
 
 feeds_app = typer.Typer(
     help="Feed health, and OPML import and export. Without a command: the health table.",
@@ -64,7 +65,7 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+    return f"{moment:{MINUTE_FORMAT}} UTC" if moment else ""
 
 
 @feeds_app.command("import")

@@ -18,6 +18,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from vigil.clock import DAY_FORMAT
+
 if TYPE_CHECKING:
     from vigil.rules.model import RuleSet
     from vigil.settings import Settings
@@ -50,7 +52,8 @@ ArticlesOption = Annotated[
         help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/."
     ),
 ]
-DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M"]
+# What a date option (--since, --until) accepts: a day, or a day and a minute, in UTC.
+DATE_FORMATS = [DAY_FORMAT, f"{DAY_FORMAT}T%H:%M"]
 SinceOption = Annotated[
     datetime | None,
     typer.Option(formats=DATE_FORMATS, help="Items first seen on or after this date (UTC)."),

@@ -29,6 +29,7 @@ from vigil.cli.root import (
     settings_from,
     utc,
 )
+from vigil.clock import DAY_FORMAT, MINUTE_FORMAT
 
 if TYPE_CHECKING:
     from vigil.article import Article
@@ -80,7 +81,7 @@ def rules_stats(
     days = report.recent_days()
     table = Table(
         title=f"{len(report.rules)} rules over {report.items} items first seen "
-        f"{report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}"
+        f"{report.since:{DAY_FORMAT}} to {report.until:{DAY_FORMAT}}"
     )
     for column in ("rule", "hits", "per day", "per week", "share", "last hit", "14 days", "flags"):
         table.add_column(
@@ -95,7 +96,7 @@ def rules_stats(
             f"{entry.per_day:.1f}",
             f"{entry.per_week:.1f}",
             f"{entry.share:.0%}",
-            f"{entry.last_hit:%Y-%m-%d %H:%M}" if entry.last_hit else "never",
+            f"{entry.last_hit:{MINUTE_FORMAT}}" if entry.last_hit else "never",
             entry.spark(days),
             ", ".join(entry.flags),
             style=style,
