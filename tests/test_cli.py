@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from vigil.cli import app
@@ -169,3 +170,26 @@ def test_run_and_backtest_name_misbehaving_examples(tmp_path: Path, database_url
     )
     assert "warning:" in backtest.output and "should match but does not" in backtest.output
     assert "1 example(s) misbehave; `vigil rules check` lists them" in backtest.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run"], ["feeds"], ["digest", "outbox"], ["digest", "recipients"], ["digest", "preview"],
+        ["matches", "export"], ["rules", "stats"], ["rules", "test", "1"],
+        ["rules", "backtest", "--rules", str(RULES), "--since", "2026-01-01"],
+        ["backfill", "--since", "2026-01-01"],
+    ],
+)  # fmt: skip
+def test_every_command_says_a_store_error_in_one_line_and_exits_two(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # In-process, not only through main(): each command reports a VigilError itself.
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "vigil.db").write_bytes(b"this is not a database " * 100)
+    result = runner.invoke(app, command, env={"VIGIL_HOME": str(home)})
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"vigil: {home / 'vigil.db'}" in result.output
+    assert "not a usable SQLite database" in result.output and "Traceback" not in result.output

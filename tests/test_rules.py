@@ -241,10 +241,30 @@ def test_misbehaving_examples_are_reported_with_their_line(tmp_path: Path) -> No
     )
     problems = check_examples(Matcher(load_ruleset(folder)))
     path = folder / "topic.yaml"
-    assert problems == [
+    assert [(p.rule_id, p.file, p.line, p.text) for p in problems] == [
+        ("t", path, 8, "Planes flew."),
+        ("t", path, 10, "A drone fell."),
+    ]
+    assert [str(problem) for problem in problems] == [
         f"{path}:8: rule 't': should match but does not: 'Planes flew.' (✗ drone*: not found)",
         f"{path}:10: rule 't': should not match but does: 'A drone fell.' (on 'drone')",
     ]
+
+
+def test_an_example_naming_the_wrong_direction_is_reported(tmp_path: Path) -> None:
+    folder = _rules(
+        tmp_path,
+        "rules:\n  - id: ev\n    title: E\n    event: {source: RUS, action: reject, target: TUR}\n"
+        "    examples:\n      direction: TUR → RUS\n"
+        "      match:\n        - Erdogan's offer was rejected by the Kremlin.\n",
+    )
+    (problem,) = check_examples(Matcher(load_ruleset(folder)))
+    found = (problem.rule_id, problem.line, problem.expected, problem.why)
+    assert found == ("ev", 8, "TUR → RUS", "RUS → TUR")
+    assert str(problem) == (
+        f"{folder / 'topic.yaml'}:8: rule 'ev': should name TUR → RUS but names RUS → TUR: "
+        '"Erdogan\'s offer was rejected by the Kremlin."'
+    )
 
 
 def test_explain_names_the_failed_clause(tmp_path: Path) -> None:

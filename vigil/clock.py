@@ -13,6 +13,11 @@ from datetime import UTC, datetime
 Clock = Callable[[], datetime]
 """A function returning the current moment as an aware UTC datetime."""
 
+DAY_FORMAT = "%Y-%m-%d"
+"""How vigil writes a day for people, and reads one from them: 2026-11-28."""
+MINUTE_FORMAT = f"{DAY_FORMAT} %H:%M"
+"""How vigil writes a moment for people (tables, report lines): 2026-11-28 01:09."""
+
 
 def system_clock() -> datetime:
     """The wall clock, in UTC."""

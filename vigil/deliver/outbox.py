@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from vigil.clock import MINUTE_FORMAT
 from vigil.errors import DeliveryError
 from vigil.store import OutboxMessage, Store
 
@@ -73,5 +74,5 @@ def deliver_due(
         elif retry_at is None:
             report.failed.append(f"{line}; not retried ({message.message_id})")
         else:
-            report.retrying.append(f"{line}; next try {retry_at:%Y-%m-%d %H:%M} UTC")
+            report.retrying.append(f"{line}; next try {retry_at:{MINUTE_FORMAT}} UTC")
     return report

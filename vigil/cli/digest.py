@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from vigil.console import (
+from vigil.cli.errors import reports_errors
+from vigil.cli.root import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNUSABLE,
     RulesOption,
     err,
-    fail_unusable,
     out,
     settings_from,
 )
-from vigil.errors import VigilError
+from vigil.clock import MINUTE_FORMAT
+
+if TYPE_CHECKING:
+    from vigil.monitor import Monitor
+    from vigil.recipients import Recipient
+    from vigil.rules.model import RuleSet
+    from vigil.store import MatchRef, StoredMatch
 
 digest_app = typer.Typer(
     help="Preview digests, list recipients and their schedules, inspect the outbox.",
@@ -46,17 +53,15 @@ class Format(StrEnum):
 _SUFFIXES = {".html": Format.HTML, ".htm": Format.HTML, ".md": Format.MARKDOWN, ".eml": Format.EML}
 
 
-def _monitor(rules: Path | None, recipients: Path | None):
+def _monitor(rules: Path | None, recipients: Path | None) -> Monitor:
     from vigil.monitor import Monitor
 
     settings = settings_from(rules=rules, recipients=recipients)
-    try:
-        return Monitor(settings)
-    except VigilError as exc:
-        raise fail_unusable(exc) from None
+    return Monitor(settings)
 
 
 @digest_app.command("preview")
+@reports_errors
 def preview(
     recipient: Annotated[
         str | None,
@@ -97,6 +102,7 @@ def preview(
         now = monitor.clock()
         alerts_only = chosen.cadence.every is Every.NEVER
         kind: Kind | None = Kind.ALERT if alerts_only else None
+        matches: Sequence[StoredMatch | MatchRef]
         if days is None:
             window = monitor.dispatcher.window(chosen, now, register=False)
             if window.alerts:
@@ -157,7 +163,7 @@ def preview(
     )
 
 
-def _next_digest(recipient, now) -> str:
+def _next_digest(recipient: Recipient, now: datetime) -> str:
     from vigil.schedule import Every
 
     if recipient.cadence.every is Every.NEVER:
@@ -166,7 +172,7 @@ def _next_digest(recipient, now) -> str:
     return f"{slot.astimezone(recipient.zone):%a %d %b %H:%M}" if slot else "next run"
 
 
-def _rules_followed(recipient, ruleset) -> str:
+def _rules_followed(recipient: Recipient, ruleset: RuleSet) -> str:
     """How many rules route here by id, pattern or rule tag; feed tags add items, not rules."""
     followed = sum(1 for rule in ruleset.rules if recipient.follows(rule))
     rule_tags = {tag.casefold() for rule in ruleset.rules for tag in rule.tags}
@@ -174,7 +180,7 @@ def _rules_followed(recipient, ruleset) -> str:
     return f"{followed} + feed tags {', '.join(feed_tags)}" if feed_tags else str(followed)
 
 
-def _recipient(recipients, wanted: str | None):
+def _recipient(recipients: Sequence[Recipient], wanted: str | None) -> Recipient:
     if wanted is None:
         return recipients[0]
     for candidate in recipients:
@@ -186,6 +192,7 @@ def _recipient(recipients, wanted: str | None):
 
 
 @digest_app.command("recipients")
+@reports_errors
 def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = None) -> None:
     """Each recipient: addresses, schedule, time zone, alerts, next digest, matches waiting."""
     monitor = _monitor(rules, recipients)
@@ -211,6 +218,7 @@ def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = N
 
 
 @digest_app.command("outbox")
+@reports_errors
 def outbox(
     limit: Annotated[int, typer.Option(min=1, help="How many of the newest messages.")] = 20,
 ) -> None:
@@ -253,9 +261,9 @@ def outbox(
             row.kind,
             f"[{style}]{row.status}[/{style}]",
             str(row.attempts),
-            f"{row.created_at:%Y-%m-%d %H:%M}",
-            f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "",
-            f"{row.next_attempt_at:%Y-%m-%d %H:%M}" if row.status == "pending" else "",
+            f"{row.created_at:{MINUTE_FORMAT}}",
+            f"{row.sent_at:{MINUTE_FORMAT}}" if row.sent_at else "",
+            f"{row.next_attempt_at:{MINUTE_FORMAT}}" if row.status == "pending" else "",
             row.last_error or row.subject,
         )
     out.print(table)

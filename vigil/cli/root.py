@@ -1,4 +1,5 @@
-"""What every ``vigil`` command shares: consoles, exit codes, common options, settings.
+"""The root ``vigil`` app, and what its commands share: consoles, exit codes, common options,
+settings, progress, the store.
 
 Exit codes scripts can rely on: 0 all good; 1 the run finished but something failed (a feed, a
 delivery) or a check found problems; 2 vigil could not start (bad settings, rules or arguments).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,10 +18,19 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from vigil.errors import FileFormatError, VigilError
+from vigil.clock import DAY_FORMAT
 
 if TYPE_CHECKING:
+    from vigil.rules.model import RuleSet
     from vigil.settings import Settings
+    from vigil.store import Store
+
+app = typer.Typer(
+    help="vigil: news monitoring from analyst rules to email digests.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -40,6 +51,19 @@ ArticlesOption = Annotated[
     typer.Option(
         help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/."
     ),
+]
+# What a date option (--since, --until) accepts: a day, or a day and a minute, in UTC.
+DATE_FORMATS = [DAY_FORMAT, f"{DAY_FORMAT}T%H:%M"]
+SinceOption = Annotated[
+    datetime | None,
+    typer.Option(formats=DATE_FORMATS, help="Items first seen on or after this date (UTC)."),
+]
+UntilOption = Annotated[
+    datetime | None,
+    typer.Option(formats=DATE_FORMATS, help="…and before this date (UTC)."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write here instead of standard output.")
 ]
 
 
@@ -91,13 +115,6 @@ def settings_from(*, for_delivery: bool = False, **overrides: object) -> Setting
     return Settings(**given, **defaults)
 
 
-def fail_unusable(exc: VigilError) -> typer.Exit:
-    problems = exc.problems if isinstance(exc, FileFormatError) else [str(exc)]
-    for problem in problems:
-        err.print(f"vigil: {problem}", markup=False)
-    return typer.Exit(EXIT_UNUSABLE)
-
-
 @contextmanager
 def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A ``report(done, total)`` callback: a rich progress bar on a terminal, plain log lines
@@ -139,12 +156,16 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     yield log
 
 
-def warn_misbehaving_examples(failures: list[str]) -> None:
-    """Name each misbehaving rule example on stderr (a run goes on; rules check fails)."""
-    for failure in failures:
-        err.print(f"warning: {failure}", markup=False)
-    if failures:
-        err.print(
-            f"warning: {len(failures)} example(s) misbehave; `vigil rules check` lists them",
-            markup=False,
-        )
+def utc(moment: datetime | None) -> datetime | None:
+    """A date option's value (naive, meant as UTC) as an aware UTC moment."""
+    return moment.replace(tzinfo=UTC) if moment else None
+
+
+def open_store(rules: Path | None = None) -> tuple[Settings, RuleSet, Store]:
+    """The settings, the live rules and the store, for the commands that read stored matches."""
+    from vigil.rules import load_ruleset
+    from vigil.store import Store
+
+    settings = settings_from(rules=rules)
+    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
+    return settings, ruleset, Store(settings.store_url)

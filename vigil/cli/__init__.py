@@ -1,0 +1,39 @@
+"""The ``vigil`` command: a thin skin over the package (and, for ``run``, the Prefect flow).
+
+One module per command group: ``run`` (run, serve), ``backfill``, ``rules``, ``feeds``,
+``digest``, ``matches``; ``root`` holds the root app and what the commands share, ``errors``
+how a :class:`~vigil.errors.VigilError` is said. This module puts them together.
+
+Exit codes scripts can rely on: 0 all good; 1 the run finished but something failed (a feed, a
+delivery) or a check found problems; 2 vigil could not start (bad settings, rules or arguments).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from vigil.cli import backfill, digest, feeds, matches, rules, run
+from vigil.cli.errors import fail_unusable
+from vigil.cli.root import app, err
+from vigil.errors import VigilError
+
+__all__ = ["app", "main"]
+
+app.command()(run.run)
+app.command()(run.serve)
+app.command()(backfill.backfill)
+app.add_typer(rules.rules_app, name="rules")
+app.add_typer(feeds.feeds_app, name="feeds")
+app.add_typer(digest.digest_app, name="digest")
+app.add_typer(matches.matches_app, name="matches")
+
+
+def main() -> None:
+    """The console script: the app, with Ctrl-C and a VigilError said in one line."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("vigil: interrupted")
+        sys.exit(130)
+    except VigilError as exc:  # a store that cannot be opened, a file: one line, no traceback
+        raise SystemExit(fail_unusable(exc).exit_code) from None

@@ -1,0 +1,337 @@
+"""``vigil rules``: check rule files, try them on articles, and the analyst's workbench
+(``stats``, ``backtest``). Nothing here writes to the store or sends anything."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from vigil.cli.errors import reports_errors
+from vigil.cli.root import (
+    DATE_FORMATS,
+    EXIT_UNUSABLE,
+    OutOption,
+    RulesOption,
+    SinceOption,
+    UntilOption,
+    err,
+    open_store,
+    out,
+    progress,
+    settings_from,
+    utc,
+)
+from vigil.clock import DAY_FORMAT, MINUTE_FORMAT
+
+if TYPE_CHECKING:
+    from vigil.article import Article
+    from vigil.rules.examples import ExampleFailure
+    from vigil.settings import Settings
+
+rules_app = typer.Typer(help="Check rule files and try them on articles.", no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class BacktestFormat(StrEnum):
+    TABLE = "table"
+    JSONL = "jsonl"
+
+
+@rules_app.command("stats")
+@reports_errors
+def rules_stats(
+    since: SinceOption = None,
+    format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
+    noisy: Annotated[
+        float,
+        typer.Option(min=0, max=1, help="Flag rules matching more than this share of items."),
+    ] = 0.3,
+    rules: RulesOption = None,
+) -> None:
+    """Per rule: hits, hits per day and week, share of items, last hit, the last 14 days, and
+    flags for rules that never matched and rules that match too much."""
+    from vigil.stats import rule_stats
+
+    _, ruleset, store = open_store(rules)
+    try:
+        report = rule_stats(store, ruleset, utc(since), noisy_share=noisy)
+    finally:
+        store.close()
+    if format is ReportFormat.JSON:
+        document = {
+            "since": report.since.isoformat(),
+            "until": report.until.isoformat(),
+            "items": report.items,
+            "rules": [entry.as_json() for entry in report.rules],
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    days = report.recent_days()
+    table = Table(
+        title=f"{len(report.rules)} rules over {report.items} items first seen "
+        f"{report.since:{DAY_FORMAT}} to {report.until:{DAY_FORMAT}}"
+    )
+    for column in ("rule", "hits", "per day", "per week", "share", "last hit", "14 days", "flags"):
+        table.add_column(
+            column,
+            justify="right" if column in {"hits", "per day", "per week", "share"} else "left",
+        )
+    for entry in report.rules:
+        style = "yellow" if entry.flags else ""
+        table.add_row(
+            entry.rule_id,
+            str(entry.hits),
+            f"{entry.per_day:.1f}",
+            f"{entry.per_week:.1f}",
+            f"{entry.share:.0%}",
+            f"{entry.last_hit:{MINUTE_FORMAT}}" if entry.last_hit else "never",
+            entry.spark(days),
+            ", ".join(entry.flags),
+            style=style,
+        )
+    out.print(table)
+
+
+@rules_app.command("backtest")
+@reports_errors
+def rules_backtest(
+    rules: Annotated[
+        Path, typer.Option(help="The candidate rules folder (an edited copy of the live one).")
+    ],
+    since: Annotated[
+        datetime, typer.Option(formats=DATE_FORMATS, help="Items first seen on or after (UTC).")
+    ],
+    until: UntilOption = None,
+    format: Annotated[
+        BacktestFormat,
+        typer.Option(help="table (per rule, with example titles) or jsonl (every difference)."),
+    ] = BacktestFormat.TABLE,
+    out_file: OutOption = None,
+) -> None:
+    """Apply a rule set to the stored items and compare with what the live rules flagged:
+    per rule, new hits and lost hits with their titles. Writes nothing, sends nothing."""
+    from vigil.backtest import Difference, backtest
+    from vigil.rules import Matcher, load_ruleset
+    from vigil.rules.examples import check_examples
+
+    _, live_rules, store = open_store()
+    with ExitStack() as stack:
+        stack.callback(store.close)
+        candidate = load_ruleset(rules)
+        warn_misbehaving_examples(check_examples(Matcher(candidate)))
+        handle = (
+            stack.enter_context(open(out_file, "w", encoding="utf-8")) if out_file else sys.stdout
+        )
+        show = out_file is not None or format is BacktestFormat.TABLE
+        report_progress = stack.enter_context(progress("backtesting stored items"))
+
+        def write(difference: Difference) -> None:
+            if format is BacktestFormat.JSONL:
+                handle.write(json.dumps(difference.as_json(), ensure_ascii=False) + "\n")
+
+        report = backtest(
+            store, candidate, since.replace(tzinfo=UTC), until=utc(until),
+            live_rule_ids={rule.id for rule in live_rules.rules},
+            progress=report_progress if show else None,
+            on_difference=write,
+        )  # fmt: skip
+    if format is BacktestFormat.JSONL:
+        err.print(
+            f"{report.items} items, {sum(r.new for r in report.rules.values())} new and "
+            f"{sum(r.lost for r in report.rules.values())} lost hits",
+            markup=False,
+        )
+        return
+    table = Table(title=f"{rules} against the live rules on {report.items} stored items")
+    for column in ("rule", "would flag", "live", "new", "lost", "examples"):
+        table.add_column(column)
+    for entry in report.rules.values():
+        examples = "\n".join(
+            f"{'+' if d.change == 'new' else '−'} {d.title[:70]}" for d in entry.examples[:6]
+        )
+        name = f"{entry.rule_id} ({entry.status})" if entry.status else entry.rule_id
+        table.add_row(
+            name, str(entry.would_flag), str(entry.live),
+            f"+{entry.new}" if entry.new else "0", f"−{entry.lost}" if entry.lost else "0",
+            examples,
+            style="yellow" if entry.new or entry.lost else "",
+        )  # fmt: skip
+    out.print(table)
+    changed = report.changed
+    out.print(
+        f"{len(changed)} rule(s) would change: " + ", ".join(r.rule_id for r in changed)
+        if changed
+        else "no rule would change what it flags",
+        markup=False,
+    )
+
+
+@rules_app.command("check")
+@reports_errors
+def rules_check(
+    path: Annotated[
+        Path | None, typer.Argument(help="Rules folder. Default: $VIGIL_RULES, else rules/.")
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Validate every rule file and run every rule's examples.
+
+    Prints a table of the rules, or every problem as file:line:column with the offending text.
+    Exit code 2 when anything is wrong.
+    """
+    from vigil.rules import Matcher
+    from vigil.rules.examples import check_examples
+    from vigil.rules.loader import load_ruleset_partly
+
+    settings = settings_from(rules=path or rules)
+    ruleset, problems = load_ruleset_partly(
+        settings.rules, follow_links=settings.rules_follow_links
+    )
+    # Everything at once: the files' problems, and the examples of every rule that compiled.
+    failures = check_examples(Matcher(ruleset)) if ruleset.rules else []
+    table = Table(
+        title=f"{len(ruleset.rules)} rules, {len(ruleset.actors)} actors, "
+        f"{len(ruleset.actions)} actions in {settings.rules}"
+    )
+    for column in ("rule", "title", "severity", "examples", "defined at"):
+        table.add_column(column)
+    for rule in ruleset.rules:
+        count = len(rule.examples.match) + len(rule.examples.no_match)
+        broken = sum(1 for failure in failures if failure.rule_id == rule.id)
+        status = f"{count - broken}/{count} ok" if count else "none"
+        table.add_row(rule.id, rule.title, str(rule.severity), status, rule.location)
+    if ruleset.rules:
+        out.print(table)
+    for line in ruleset.skipped:
+        err.print(f"warning: {line}", markup=False)
+    for line in [*problems, *map(str, failures)]:
+        err.print(line, markup=False)
+    if problems or failures:
+        counts = []
+        if problems:
+            counts.append(f"{len(problems)} problem(s) in {settings.rules}")
+        if failures:
+            counts.append(f"{len(failures)} example(s) misbehave")
+        err.print("; ".join(counts), markup=False)
+        raise typer.Exit(EXIT_UNUSABLE)
+    out.print("all rules valid, all examples behave", markup=False)
+
+
+@rules_app.command("test")
+@reports_errors
+def rules_test(
+    articles: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files (Title / Author on line 1), folders of them, or stored item ids."
+        ),
+    ],
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Show which rules match each article and why: the text with matched words marked, then
+    per rule matched or not, the clause that failed, and the evidence sentence. Stores nothing.
+    """
+    from vigil.rules import Matcher, load_ruleset
+    from vigil.rules.explain import explain_rule
+
+    settings = settings_from(rules=rules)
+    matcher = Matcher(load_ruleset(settings.rules, follow_links=settings.rules_follow_links))
+    loaded = _load_articles(articles, settings)
+    selected = [r for r in matcher.ruleset.rules if not rule or r.id in rule]
+    if rule and (unknown := sorted(set(rule) - {r.id for r in selected})):
+        err.print(f"vigil: no such rule: {', '.join(unknown)}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE)
+    for name, article in loaded:
+        doc = matcher.prepare(article)
+        matches = {m.rule_id: m for m in matcher.match(article)}
+        out.print(f"== {name}: {article.title}", markup=False, style="bold")
+        spans = sorted({s for hits in doc.term_hits.values() for s in hits})
+        out.print(_marked(doc.text, spans), markup=False, highlight=False)
+        out.print()
+        for candidate in selected:
+            found = matches.get(candidate.id)
+            if found:
+                direction = f", {found.direction}" if found.direction else ""
+                out.print(
+                    f"✓ {candidate.id}: matched (score {found.score:g}{direction})",
+                    markup=False,
+                    style="green",
+                )
+                evidence = "".join(f"[{p}]" if hit else p for p, hit in found.evidence_segments())
+                out.print(f"    evidence: {evidence}", markup=False)
+            else:
+                out.print(f"✗ {candidate.id}: no match", markup=False, style="red")
+            for line in explain_rule(matcher, candidate, doc):
+                out.print(f"    {line}", markup=False)
+        out.print()
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    from vigil.match import highlight_segments
+    from vigil.rules.evidence import merge_spans
+
+    segments = highlight_segments(text, merge_spans(spans))
+    return "".join(f"[{piece}]" if hit else piece for piece, hit in segments)
+
+
+def _load_articles(names: list[str], settings: Settings) -> list[tuple[str, Article]]:
+    from vigil.errors import LocalFileError, SourceError
+    from vigil.sources import read_article_folder
+    from vigil.sources.seedtext import read_article_file
+
+    loaded: list[tuple[str, Article]] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            problems: list[tuple[Path, str]] = []
+            found = read_article_folder(path, problems=problems)
+            loaded += [(f"{path}/{a.title[:30]}", a) for a in found]
+            for _, problem in problems:
+                err.print(f"vigil: skipped: {problem}", markup=False)
+        elif path.exists() and not name.isdigit():
+            try:
+                loaded.append((str(path), read_article_file(path, path.parent.name)))
+            except LocalFileError as exc:
+                raise SourceError(str(exc)) from None
+        elif name.isdigit():
+            from vigil.store import Store, shown_url
+
+            store = Store(settings.store_url)
+            try:
+                article = store.article(int(name))
+            finally:
+                store.close()
+            if article is None:
+                raise SourceError(
+                    f"no stored item with id {name} in {shown_url(settings.store_url)}"
+                )
+            loaded.append((f"item {name}", article))
+        else:
+            raise SourceError(f"{name}: no such file or folder, and not a stored item id")
+    return loaded
+
+
+def warn_misbehaving_examples(failures: list[ExampleFailure]) -> None:
+    """Name each misbehaving rule example on stderr (a run goes on; rules check fails)."""
+    for failure in failures:
+        err.print(f"warning: {failure}", markup=False)
+    if failures:
+        err.print(
+            f"warning: {len(failures)} example(s) misbehave; `vigil rules check` lists them",
+            markup=False,
+        )

@@ -1,0 +1,222 @@
+"""``vigil run`` and ``vigil serve``: the monitor once, or on its schedules, as Prefect flows.
+
+Both check the rules, the feeds file, the recipients and the store before paying for Prefect's
+start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vigil.cli.errors import reports_errors
+from vigil.cli.root import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    ArticlesOption,
+    FeedsOption,
+    RulesOption,
+    err,
+    out,
+    settings_from,
+)
+from vigil.cli.rules import warn_misbehaving_examples
+
+if TYPE_CHECKING:
+    from vigil.settings import Settings
+
+
+@reports_errors
+def run(
+    feeds: FeedsOption = None,
+    rules: RulesOption = None,
+    articles: ArticlesOption = None,
+    no_articles: Annotated[
+        bool, typer.Option("--no-articles", help="Read feeds only, no article folder.")
+    ] = False,
+    recipients: Annotated[
+        Path | None,
+        typer.Option(
+            help="Recipients file (who gets what, when). Default: $VIGIL_RECIPIENTS, else "
+            "VIGIL_MAIL_TO gets every match each run."
+        ),
+    ] = None,
+) -> None:
+    """Run the monitor once: ingest, match, and deliver the alerts and digests that are due.
+
+    Runs as the Prefect flow 'vigil-monitor' on the server PREFECT_API_URL names, or else on a
+    temporary local Prefect server that vigil starts for this run and stops afterwards.
+    """
+    settings = settings_from(
+        for_delivery=True,
+        feeds=feeds,
+        rules=rules,
+        articles="" if no_articles else articles,
+        recipients=recipients,
+    )
+    _check_inputs(settings)  # before paying for Prefect's start-up
+
+    from vigil.flows.server import prefect_api
+    from vigil.prefect_env import quiet_prefect, unreachable_api
+
+    if problem := unreachable_api():
+        err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE)
+    started = time.perf_counter()
+    with quiet_prefect(), ExitStack() as stack:
+        stack.enter_context(prefect_api(settings.home / "prefect-server.log"))
+        try:
+            from vigil.flows.monitor import monitor
+            from vigil.flows.tasks import keep_summary_off_the_console
+
+            keep_summary_off_the_console()
+            state = monitor(
+                feeds=str(settings.feeds),
+                rules=str(settings.rules),
+                articles="" if settings.articles is None else str(settings.articles),
+                recipients=str(settings.recipients) if settings.recipients else None,
+                return_state=True,
+            )
+        except Exception as exc:  # Prefect itself failed: say so, without a traceback
+            err.print(f"vigil: Prefect could not run the flow: {type(exc).__name__}: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+    from vigil.pipeline import RunSummary
+
+    summary = state.result(raise_on_failure=False)
+    if not isinstance(summary, RunSummary):  # the flow raised: its exception, as a value
+        err.print(f"vigil: the run failed: {type(summary).__name__}: {summary}", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    for line in summary.lines():
+        out.print(line, markup=False)
+    out.print(f"run took {time.perf_counter() - started:.1f} s", markup=False)
+    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+@reports_errors
+def serve(
+    ingest_every: Annotated[
+        float, typer.Option(min=0.1, help="Minutes between ingest runs (feeds, then alerts).")
+    ] = 15,
+    digests_at: Annotated[
+        str, typer.Option(help="Local time of the daily digests run, HH:MM (see --timezone).")
+    ] = "07:00",
+    timezone: Annotated[
+        str, typer.Option(help="IANA time zone of --digests-at, e.g. Europe/Istanbul.")
+    ] = "UTC",
+    alerts_every: Annotated[
+        float,
+        typer.Option(min=0.1, help="Minutes between alert runs (they also retry the outbox)."),
+    ] = 5,
+    partitions: Annotated[
+        int, typer.Option(min=1, help="Split the feeds into this many ingest deployments.")
+    ] = 1,
+    port: Annotated[
+        int,
+        typer.Option(help="Port of the Prefect server vigil starts when PREFECT_API_URL is unset."),
+    ] = 4200,
+    run_now: Annotated[
+        bool,
+        typer.Option(
+            "--run-now",
+            help="Run one cycle now (ingest, then digests), then follow the schedules.",
+        ),
+    ] = False,
+) -> None:
+    """Run vigil on its schedules: serve the ingest, digests and alerts deployments.
+
+    Uses the Prefect server PREFECT_API_URL names; without one, starts a Prefect server of its
+    own (SQLite in PREFECT_HOME, log in $VIGIL_HOME/prefect-server.log) and stops it on exit.
+    Stop with Ctrl-C or SIGTERM.
+    """
+    import signal
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from vigil.schedule import Cadence
+
+    settings = settings_from(for_delivery=True)
+    try:
+        at = Cadence.parse(f"daily {digests_at}").at
+        ZoneInfo(timezone)
+        _check_inputs(settings)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        err.print(f"vigil: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+    from vigil.flows.server import prefect_api
+    from vigil.prefect_env import quiet_prefect, unreachable_api
+
+    # SIGTERM (systemd, docker stop) ends the process like Ctrl-C, so the server is stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with quiet_prefect(), ExitStack() as stack:
+        if problem := unreachable_api():
+            err.print(f"vigil: the Prefect server is not reachable: {problem}", markup=False)
+            raise typer.Exit(EXIT_UNUSABLE)
+        log = settings.home / "prefect-server.log"
+        _, seconds = stack.enter_context(prefect_api(log, port=port))
+        if seconds is not None:
+            out.print(f"started a Prefect server on port {port} in {seconds:.1f} s (log: {log})")
+        from vigil.flows.serve import Schedules, serve_all
+
+        schedules = Schedules(
+            ingest_every=timedelta(minutes=ingest_every),
+            digests_cron=f"{at.minute} {at.hour} * * *",
+            timezone=timezone,
+            alerts_every=timedelta(minutes=alerts_every),
+            partitions=partitions,
+        )
+        if seconds is not None:
+            stack.callback(out.print, "stopped the Prefect server", markup=False)
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_all(schedules, run_now=run_now, say=lambda line: out.print(line, markup=False))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_state_folder(settings: Settings) -> None:
+    """VIGIL_HOME writable and the store usable: said in one line before Prefect starts."""
+    import tempfile
+
+    from vigil.errors import StoreError
+    from vigil.store import Store
+
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=settings.home):
+            pass
+    except OSError as exc:
+        raise StoreError(
+            f"VIGIL_HOME {settings.home} is not a folder vigil may write to ({exc.strerror}); "
+            "choose another with VIGIL_HOME"
+        ) from None
+    Store(settings.store_url, timeout=settings.database_timeout).close()
+
+
+def _check_inputs(settings: Settings) -> None:
+    """Rules, feeds and recipients, checked before any Prefect start-up is paid for.
+
+    A rule whose examples misbehave does not stop a run (the other rules still work), but
+    each such example is named on stderr: ``vigil rules check`` is the place to fix it.
+    """
+    from vigil.rules import Matcher, load_ruleset
+    from vigil.rules.examples import check_examples
+    from vigil.sources import load_feeds_file
+
+    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
+    for line in ruleset.skipped:
+        err.print(f"vigil: warning: {line}", markup=False)
+    specs = load_feeds_file(settings.feeds)
+    _check_state_folder(settings)
+    if settings.recipients is not None:
+        from vigil.recipients import load_recipients
+
+        load_recipients(settings.recipients, ruleset, [tag for s in specs for tag in s.tags])
+    warn_misbehaving_examples(check_examples(Matcher(ruleset)))
