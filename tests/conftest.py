@@ -15,11 +15,9 @@ os.environ.pop("PREFECT_API_URL", None)
 import contextlib
 import email
 import email.policy
-import functools
-import http.server
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -32,6 +30,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from hypothesis import settings as hypothesis_settings
 
 from vigil.settings import Settings
+
+from .support.loopback_http import LoopbackHTTP
 
 # In CI the property tests draw the same examples every time (a red build must be reproducible);
 # locally they draw new ones, and the example database replays any failure found.
@@ -148,66 +148,15 @@ def clock(request: pytest.FixtureRequest) -> FrozenClock:
 # -- HTTP ---------------------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+@pytest.fixture
+def loopback_http() -> Iterator[Callable[..., LoopbackHTTP]]:
+    """Starts LoopbackHTTP servers (same arguments) for one test; each stops after it."""
+    with contextlib.ExitStack() as servers:
 
+        def start(*args: Any, **kwargs: Any) -> LoopbackHTTP:
+            return servers.enter_context(LoopbackHTTP(*args, **kwargs))
 
-class LoopbackHTTPServer(http.server.ThreadingHTTPServer):
-    """A test's HTTP server: a client that hangs up on purpose (vigil's size cap, a time-out,
-    a killed run) is not an error worth a traceback in the test log; anything else still is."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
-            return
-        super().handle_error(request, client_address)
-
-
-@dataclass
-class Answer:
-    """What a scripted loopback server sends back for one request."""
-
-    body: bytes
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ScriptedServer:
-    url: str  # base URL, no trailing slash
-    requests: list[str]  # the paths asked for, in order
-
-
-@contextlib.contextmanager
-def scripted_http(answer: Any) -> Iterator[ScriptedServer]:
-    """A real HTTP server on loopback that answers every GET with ``answer(path)`` (an
-    Answer), and records the paths asked for."""
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            reply = answer(self.path)
-            self.send_response(reply.status)
-            for name, value in {"Content-Length": str(len(reply.body)), **reply.headers}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield ScriptedServer(f"http://127.0.0.1:{server.server_address[1]}", requests)
-    finally:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 @dataclass
@@ -219,44 +168,25 @@ class FeedServer:
         return f"{self.base_url}/{name}"
 
 
+@contextlib.contextmanager
+def _serving_demo_feeds(root: Path, delay: float = 0.0) -> Iterator[FeedServer]:
+    shutil.copytree(EXAMPLES / "feeds", root)
+    with LoopbackHTTP(directory=root, delay=delay) as server:
+        yield FeedServer(root, server.base_url)
+
+
 @pytest.fixture
 def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
     """A real HTTP server on loopback serving a copy of the demo feed snapshots."""
-    root = tmp_path / "www"
-    shutil.copytree(EXAMPLES / "feeds", root)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield FeedServer(root, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving_demo_feeds(tmp_path / "www") as server:
+        yield server
 
 
 @pytest.fixture
 def slow_feed_server(tmp_path: Path) -> Iterator[FeedServer]:
     """Like feed_server, but every response takes five seconds: runs started together overlap."""
-    import time
-
-    class Slow(_QuietHandler):
-        def do_GET(self) -> None:
-            time.sleep(5)
-            super().do_GET()
-
-    root = tmp_path / "slow-www"
-    shutil.copytree(EXAMPLES / "feeds", root)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Slow, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield FeedServer(root, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving_demo_feeds(tmp_path / "slow-www", delay=5) as server:
+        yield server
 
 
 def write_feeds_file(path: Path, feeds: list[tuple[str, str]]) -> Path:

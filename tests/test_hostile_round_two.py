@@ -17,6 +17,7 @@ from vigil.sources import parse_feed
 from vigil.sources.feeds import FeedSpec
 
 from .conftest import FeedServer, changed, maildir_messages, write_feeds_file, write_recipients
+from .support.loopback_http import Answer, LoopbackHTTP
 
 SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
 
@@ -639,16 +640,14 @@ def test_a_double_gzip_bomb_is_cut_at_the_cap_without_inflating_it() -> None:
 def test_a_bomb_served_over_http_fails_alone_and_its_batch_mate_is_read(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    from .conftest import Answer, scripted_http
-
     bomb = Answer(
         _double_gzip_bomb(200),
         headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"},
     )
-    with scripted_http(lambda path: bomb) as server:
+    with LoopbackHTTP(fallback=bomb) as server:
         feeds = write_feeds_file(
             tmp_path / "feeds.yaml",
-            [("Bomb", f"{server.url}/feed.xml"), ("Meduza", feed_server.url("meduza.rss.xml"))],
+            [("Bomb", server.url("feed.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
         )
         summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
     by_name = {source.name: source for source in summary.sources}
@@ -744,13 +743,11 @@ def test_a_regex_too_costly_to_run_is_refused_at_its_column(tmp_path: Path) -> N
 
 
 def test_a_thousand_feeds_with_one_url_make_one_request(settings: Settings, tmp_path: Path) -> None:
-    from .conftest import Answer, scripted_http
-
     body = _rss(
         _item("Erdogan offers to mediate between Russia and Ukraine", "https://d.example/1")
     )
-    with scripted_http(lambda path: Answer(body.encode())) as server:
-        url = f"{server.url}/same.xml"
+    with LoopbackHTTP(fallback=Answer(body.encode())) as server:
+        url = server.url("same.xml")
         feeds = write_feeds_file(tmp_path / "feeds.yaml", [(f"Copy {n}", url) for n in range(1000)])
         summary = Monitor(changed(settings, feeds=feeds, articles="")).run()
         requests = server.requests
