@@ -10,18 +10,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from flows.server import free_port
 from vigil.monitor import Monitor
 from vigil.settings import Settings
 
 from .conftest import (
     SMTP_PASSWORD,
     SMTP_USER,
-    SmtpServer,
-    TlsMaterial,
     changed,
-    free_port,
     unstyled,
 )
+from .support.smtp import SmtpServer, TlsMaterial
 
 
 def _maildir_messages(folder: Path) -> list[email.message.EmailMessage]:

@@ -18,6 +18,7 @@ from vigil.sources.feeds import FeedSpec
 
 from .conftest import FeedServer, changed, maildir_messages, write_feeds_file, write_recipients
 from .support.loopback_http import Answer, LoopbackHTTP
+from .support.smtp import running_smtp
 
 SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
 
@@ -303,8 +304,6 @@ def _smtp_settings(settings: Settings, server, **extra: object) -> Settings:
 def test_a_five_megabyte_title_is_capped_and_the_digest_goes_out(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    from .conftest import _running_smtp
-
     huge = "Erdogan offers to mediate " + "between Russia and Ukraine " * 190_000  # ~5 MB
     (feed_server.root / "huge.xml").write_text(
         _rss(_item(huge, "https://huge.example/1", body="Turkey offered to mediate.")),
@@ -314,7 +313,7 @@ def test_a_five_megabyte_title_is_capped_and_the_digest_goes_out(
         tmp_path / "feeds.yaml",
         [("Huge", feed_server.url("huge.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
     )
-    with _running_smtp(data_size_limit=10 * 1024 * 1024) as server:  # a common server limit
+    with running_smtp(data_size_limit=10 * 1024 * 1024) as server:  # a common server limit
         summary = Monitor(_smtp_settings(settings, server, feeds=feeds, articles="")).run()
         assert summary.ok, summary.lines()
         (received,) = server.received
