@@ -164,7 +164,7 @@ def peer_series(
         state = Path(tempfile.mkdtemp(prefix=f"{peer}-", dir=scratch))
         prepared = setup(venv, state, opml, peer_env(state))
         for row, label in ((cold, "cold"), (warm, "warm")):
-            server.hits.take()
+            server.take_hits()
             logs = scratch / "logs" / f"{peer}-{label}-{number}"
             before = count_messages(prepared.maildir)
             try:
@@ -179,7 +179,7 @@ def peer_series(
             if label == "cold" and delivered < 1:
                 raise PeerError(f"cold run delivered nothing to {prepared.maildir}\n{ran.tail()}")
             note = "" if label == "warm" or delivered == expected else f"expected {expected}"
-            row.add(ran, delivered, server.hits.take(), note)
+            row.add(ran, delivered, server.take_hits(), note)
             print(
                 f"  {row.name} ({number}/{args.runs}): {ran.seconds:.2f} s, "
                 f"{delivered} message(s) in {prepared.maildir}",

@@ -67,14 +67,14 @@ def vigil_series(
     for number in range(1, args.runs + 1):
         home = Path(tempfile.mkdtemp(prefix="vigil-home-", dir=scratch))
         for row, label in ((cold, "cold"), (warm, "warm")):
-            server.hits.take()
+            server.take_hits()
             logs = scratch / "logs" / f"{row.name.replace(' ', '_')}-{number}"
             ran, delivered, note = vigil_once(feeds_yaml, home, env, logs, args.run_timeout)
             if label == "cold" and delivered < 1:
                 raise BenchmarkError(
                     f"{row.name}: cold run delivered no digest to {home / 'outbox'}\n{ran.tail()}"
                 )
-            row.add(ran, delivered, server.hits.take(), note)
+            row.add(ran, delivered, server.take_hits(), note)
             print(
                 f"  {row.name} ({number}/{args.runs}): {ran.seconds:.2f} s, "
                 f"{delivered} message(s), {note}",
