@@ -9,15 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from vigil import __version__
 from vigil.monitor import Monitor
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, parse_feed
-from vigil.sources.fetch import FetchLimits, FetchStatus, Validators, fetch_many
+from vigil.sources.fetch import USER_AGENT, FetchLimits, FetchStatus, Validators, fetch_many
 
 from .conftest import EXAMPLES, changed, write_feeds_file
 from .support.loopback_http import (
     Answer,
     LoopbackHTTP,
+    Request,
     Route,
     chunked,
     conditional,
@@ -134,6 +136,18 @@ def test_redirect_loop_is_cut(server: LoopbackHTTP) -> None:
 def test_gone(server: LoopbackHTTP) -> None:
     result = fetch(server, "gone.xml")
     assert result.status is FetchStatus.GONE and "410" in (result.error or "")
+
+
+def test_the_user_agent_names_vigil(server: LoopbackHTTP) -> None:
+    agents: list[str | None] = []
+
+    def record(request: Request) -> Answer:
+        agents.append(request.headers.get("User-Agent"))
+        return Answer(RSS)
+
+    server.routes["/agent.xml"] = record
+    assert fetch(server, "agent.xml").status is FetchStatus.OK
+    assert agents == [USER_AGENT] and USER_AGENT.startswith(f"vigil/{__version__} ")
 
 
 def test_one_bad_feed_does_not_stop_the_others(server: LoopbackHTTP) -> None:
