@@ -160,7 +160,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = BACKLOG
 
-    def __init__(self, owner: LoopbackHTTP, handler: Callable[..., BaseHTTPRequestHandler]):
+    def __init__(self, owner: LoopbackHTTP, handler: Callable[..., BaseHTTPRequestHandler]) -> None:
         self.owner = owner
         super().__init__(("127.0.0.1", 0), handler)
 
