@@ -15,16 +15,13 @@ Run from the repository root:  python benchmarks/load.py [--items 10000] [--stor
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
-import http.server
 import os
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +33,7 @@ from prefect_server import REPO, base_env, free_port, start_prefect_server, stop
 from rules_engine import build_corpus, build_rules, vocabulary
 from sqlalchemy import insert, text
 
+from tests.support.loopback_http import LoopbackHTTP
 from vigil.rules import load_ruleset
 from vigil.store import Store
 from vigil.store.schema import items, matches, messages
@@ -76,19 +74,6 @@ def write_feeds(root: Path, articles: list, per_feed: int, prefix: str) -> list[
     return names
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 def feeds_file(path: Path, base_url: str, names: list[str]) -> Path:
     path.write_text(
         "feeds:\n" + "".join(f"  - {{name: '{n}', url: '{base_url}/{n}'}}\n" for n in names),
@@ -107,7 +92,8 @@ def part_one(scratch: Path, env: dict[str, str], count: int, rules: int) -> None
     )
     www = scratch / "www"
     www.mkdir()
-    server, base_url = serve(www)
+    server = LoopbackHTTP(directory=www).start()
+    base_url = server.base_url
     try:
         for label, share in (("a fifth", 5), ("all", 1)):
             chosen = corpus[: len(corpus) // share]
@@ -130,7 +116,7 @@ def part_one(scratch: Path, env: dict[str, str], count: int, rules: int) -> None
                 flush=True,
             )
     finally:
-        server.shutdown()
+        server.stop()
 
 
 def fill_store(url: str, count: int, matched: int, undelivered: int) -> None:
@@ -238,7 +224,8 @@ def part_two(scratch: Path, env: dict[str, str], count: int, feeds: int) -> None
             + "".join(entries) + "</channel></rss>", encoding="utf-8",
         )  # fmt: skip
         names.append(f"f{feed}.xml")
-    server, base_url = serve(www)
+    server = LoopbackHTTP(directory=www).start()
+    base_url = server.base_url
     try:
         run_env = env | {
             "VIGIL_HOME": str(home),
@@ -254,7 +241,7 @@ def part_two(scratch: Path, env: dict[str, str], count: int, feeds: int) -> None
                 flush=True,
             )
     finally:
-        server.shutdown()
+        server.stop()
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ import sqlalchemy
 from vigil.article import Article
 from vigil.pipeline import ingest
 from vigil.rules import Match, Matcher, load_ruleset
-from vigil.sources import fetch_feed, load_feeds_file, parse_feed, read_article_folder
+from vigil.sources import load_feeds_file, parse_feed, read_article_folder
 from vigil.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def source_articles(feeds_file: Path, seed_folder: Path) -> list[Article]:
     """The real articles the corpus is made from: the seed article(s) and every demo feed item."""
     articles = list(read_article_folder(seed_folder))
     for spec in load_feeds_file(feeds_file):
-        articles.extend(parse_feed(fetch_feed(spec), spec).articles)
+        articles.extend(parse_feed(Path(spec.url).read_bytes(), spec).articles)
     if not articles:
         raise SystemExit(f"no articles in {seed_folder} or {feeds_file}")
     return articles

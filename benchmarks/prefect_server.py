@@ -1,14 +1,23 @@
 """What the benchmarks share: a clean environment and a Prefect server they start and stop.
 
 Imported by the scripts beside it (run as ``python benchmarks/NAME.py``); not a benchmark.
+Importing it also makes the repository root importable, for the loopback servers the
+benchmarks share with the tests (``tests.support``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from vigil.flows.server import (  # noqa: F401  (re-exported for the benchmark scripts)
+REPO = Path(__file__).resolve().parent.parent
+# `python benchmarks/NAME.py` puts benchmarks/ on sys.path, not the root (an editable install
+# adds it; a plain one does not).
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+
+from vigil.flows.server import (  # noqa: E402, F401  (re-exported for the benchmark scripts)
     PrefectServerError,
     free_port,
     group_alive,
@@ -16,9 +25,6 @@ from vigil.flows.server import (  # noqa: F401  (re-exported for the benchmark s
     start_prefect_server,
     stop_group,
 )
-
-REPO = Path(__file__).resolve().parent.parent
-
 
 # A measurement that could not be taken: the same error vigil raises when a server it starts
 # does not come up, so one ``except`` covers both; the message says why.

@@ -21,25 +21,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import email
-import email.policy
-import functools
-import http.server
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.support.loopback_http import LoopbackHTTP  # noqa: E402
+from tests.support.smtp import running_smtp  # noqa: E402
 from vigil.flows.server import free_port, start_prefect_server, stop_group  # noqa: E402
 
 POOL = "vigil"
@@ -54,59 +50,6 @@ def check(condition: bool, message: str) -> None:
     print(("ok    " if condition else "FAIL  ") + message, flush=True)
     if not condition:
         raise CheckFailed(message)
-
-
-# -- loopback services ---------------------------------------------------------------------
-
-
-class _CountingHandler(http.server.SimpleHTTPRequestHandler):
-    counts: Counter[str]
-
-    def do_GET(self) -> None:
-        self.counts[self.path] += 1
-        super().do_GET()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def feed_server(root: Path) -> Iterator[tuple[str, Counter[str]]]:
-    counts: Counter[str] = Counter()
-    handler = type("Handler", (_CountingHandler,), {"counts": counts})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", counts
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        content = envelope.content  # type: ignore[attr-defined]
-        self.messages.append(email.message_from_bytes(content, policy=email.policy.default))
-        return "250 OK"
-
-
-@contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[int, _Inbox]]:
-    from aiosmtpd.controller import Controller
-
-    inbox = _Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, inbox
-    finally:
-        controller.stop()
 
 
 @contextlib.contextmanager
@@ -204,9 +147,10 @@ def main() -> int:
     try:
         with (
             scratch_databases(args.postgres, [prefect_db, store_db]),
-            feed_server(REPO / "examples" / "feeds") as (feeds_url, fetches),
-            smtp_server() as (smtp_port, inbox),
+            LoopbackHTTP(directory=REPO / "examples" / "feeds") as feeds,
+            running_smtp() as smtp,
         ):
+            feeds_url, fetches, smtp_port = feeds.base_url, feeds.hits, smtp.port
             feeds_file = scratch / "feeds.yaml"
             feeds_file.write_text(
                 "feeds:\n"
@@ -282,7 +226,8 @@ def main() -> int:
             # One flow run at a time each: the partitions started together ran side by side.
             check(workers == {"worker-1": 1, "worker-2": 1}, f"one partition per worker: {workers}")
 
-            from_ingests = len(inbox.messages)
+            delivered = smtp.received  # grows as the server accepts messages
+            from_ingests = len(delivered)
             check(
                 1 <= from_ingests <= 2,
                 f"the ingest runs delivered the every-run digests ({from_ingests})",
@@ -291,10 +236,10 @@ def main() -> int:
                 (digest_run,) = wait_for_runs(trigger(["vigil-digests/digests"]), args.timeout)
                 check(digest_run.state.is_completed(), f"digests run {round_} completed")
             check(
-                len(inbox.messages) == from_ingests,
-                f"the digests runs sent nothing more ({len(inbox.messages)} in all)",
+                len(delivered) == from_ingests,
+                f"the digests runs sent nothing more ({len(delivered)} in all)",
             )
-            texts = [m.get_body(("plain",)).get_content() for m in inbox.messages]
+            texts = [r.message.get_body(("plain",)).get_content() for r in delivered]
             check(
                 all(
                     any(outlet in text for text in texts)
@@ -304,7 +249,7 @@ def main() -> int:
             )
             links = [link for text in texts for link in set(re.findall(r"https?://\S+", text))]
             check(len(links) == len(set(links)), "no story in two digests")
-            check(all(m["To"] == MAIL_TO for m in inbox.messages), f"addressed to {MAIL_TO}")
+            check(all(r.message["To"] == MAIL_TO for r in delivered), f"addressed to {MAIL_TO}")
     except CheckFailed as exc:
         print(f"multi-worker check failed: {exc}", file=sys.stderr)
         for log in sorted(scratch.glob("*.log")):

@@ -15,23 +15,27 @@ os.environ.pop("PREFECT_API_URL", None)
 import contextlib
 import email
 import email.policy
-import functools
-import http.server
 import shutil
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from hypothesis import settings as hypothesis_settings
 
 from vigil.settings import Settings
+
+from .support.loopback_http import LoopbackHTTP
+from .support.smtp import (
+    SmtpServer,
+    TlsMaterial,
+    make_tls_material,
+    running_smtp,
+    silent_port,
+)
 
 # In CI the property tests draw the same examples every time (a red build must be reproducible);
 # locally they draw new ones, and the example database replays any failure found.
@@ -148,66 +152,15 @@ def clock(request: pytest.FixtureRequest) -> FrozenClock:
 # -- HTTP ---------------------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+@pytest.fixture
+def loopback_http() -> Iterator[Callable[..., LoopbackHTTP]]:
+    """Starts LoopbackHTTP servers (same arguments) for one test; each stops after it."""
+    with contextlib.ExitStack() as servers:
 
+        def start(*args: Any, **kwargs: Any) -> LoopbackHTTP:
+            return servers.enter_context(LoopbackHTTP(*args, **kwargs))
 
-class LoopbackHTTPServer(http.server.ThreadingHTTPServer):
-    """A test's HTTP server: a client that hangs up on purpose (vigil's size cap, a time-out,
-    a killed run) is not an error worth a traceback in the test log; anything else still is."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
-            return
-        super().handle_error(request, client_address)
-
-
-@dataclass
-class Answer:
-    """What a scripted loopback server sends back for one request."""
-
-    body: bytes
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ScriptedServer:
-    url: str  # base URL, no trailing slash
-    requests: list[str]  # the paths asked for, in order
-
-
-@contextlib.contextmanager
-def scripted_http(answer: Any) -> Iterator[ScriptedServer]:
-    """A real HTTP server on loopback that answers every GET with ``answer(path)`` (an
-    Answer), and records the paths asked for."""
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            reply = answer(self.path)
-            self.send_response(reply.status)
-            for name, value in {"Content-Length": str(len(reply.body)), **reply.headers}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield ScriptedServer(f"http://127.0.0.1:{server.server_address[1]}", requests)
-    finally:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 @dataclass
@@ -219,44 +172,25 @@ class FeedServer:
         return f"{self.base_url}/{name}"
 
 
+@contextlib.contextmanager
+def _serving_demo_feeds(root: Path, delay: float = 0.0) -> Iterator[FeedServer]:
+    shutil.copytree(EXAMPLES / "feeds", root)
+    with LoopbackHTTP(directory=root, delay=delay) as server:
+        yield FeedServer(root, server.base_url)
+
+
 @pytest.fixture
 def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
     """A real HTTP server on loopback serving a copy of the demo feed snapshots."""
-    root = tmp_path / "www"
-    shutil.copytree(EXAMPLES / "feeds", root)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield FeedServer(root, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving_demo_feeds(tmp_path / "www") as server:
+        yield server
 
 
 @pytest.fixture
 def slow_feed_server(tmp_path: Path) -> Iterator[FeedServer]:
     """Like feed_server, but every response takes five seconds: runs started together overlap."""
-    import time
-
-    class Slow(_QuietHandler):
-        def do_GET(self) -> None:
-            time.sleep(5)
-            super().do_GET()
-
-    root = tmp_path / "slow-www"
-    shutil.copytree(EXAMPLES / "feeds", root)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Slow, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield FeedServer(root, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving_demo_feeds(tmp_path / "slow-www", delay=5) as server:
+        yield server
 
 
 def write_feeds_file(path: Path, feeds: list[tuple[str, str]]) -> Path:
@@ -270,208 +204,46 @@ def write_feeds_file(path: Path, feeds: list[tuple[str, str]]) -> Path:
 # -- SMTP ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Received:
-    envelope_from: str
-    recipients: list[str]
-    message: EmailMessage
-
-
-@dataclass
-class SmtpRecorder:
-    """The aiosmtpd handler: keeps every accepted message, or answers with a chosen error."""
-
-    received: list[Received] = field(default_factory=list)
-    reject_with: str | None = None  # e.g. "550 5.7.1 rejected" or "451 4.3.0 try later"
-    reject_once: str | None = None  # answered to the next DATA only, then accepted again
-    # RCPT TO answers by address, e.g. {"gone@example.org": "550 5.1.1 no such user"}
-    refuse_rcpt: dict[str, str] = field(default_factory=dict)
-    connections: set[tuple[str, int]] = field(default_factory=set)  # client (host, port)s
-
-    async def handle_RCPT(
-        self, server: object, session: object, envelope: Envelope, address: str, options: list
-    ) -> str:
-        if address in self.refuse_rcpt:
-            return self.refuse_rcpt[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: object, session: Any, envelope: Envelope) -> str:
-        self.connections.add(tuple(session.peer[:2]))
-        if self.reject_once:
-            reply, self.reject_once = self.reject_once, None
-            return reply
-        if self.reject_with:
-            return self.reject_with
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _authenticator(user: str, password: str):
-    def check(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (
-            auth_data.login.decode(),
-            auth_data.password.decode(),
-        ) == (user, password)
-        # handled=False: aiosmtpd then answers "535 credentials invalid" itself.
-        return AuthResult(success=ok, handled=False)
-
-    return check
-
-
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    recorder: SmtpRecorder
-    controller: Controller
-
-    @property
-    def received(self) -> list[Received]:
-        return self.recorder.received
-
-
-class _DroppingSMTP(SMTP):
-    """Hangs up in the middle of DATA, ``drops`` times, as a crashing relay would."""
-
-    def __init__(self, *args: Any, drops: list[int], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._drops = drops
-
-    async def smtp_DATA(self, arg: str) -> None:
-        if self._drops[0] > 0 and self.envelope is not None and self.envelope.rcpt_tos:
-            self._drops[0] -= 1
-            await self.push("354 End data with <CR><LF>.<CR><LF>")
-            await self._reader.readuntil(b"\r\n")  # the first line of the message
-            self.transport.close()
-            return
-        await super().smtp_DATA(arg)
-
-
-class _DroppingController(Controller):
-    def __init__(self, *args: Any, drops: int = 1, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.drops = [drops]
-
-    def factory(self) -> SMTP:
-        return _DroppingSMTP(self.handler, drops=self.drops, **self.SMTP_kwargs)
-
-
-@contextlib.contextmanager
-def _running_smtp(
-    controller_class: type[Controller] = Controller, **options: object
-) -> Iterator[SmtpServer]:
-    recorder = SmtpRecorder()
-    port = free_port()
-    controller = controller_class(recorder, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, recorder, controller)
-    finally:
-        controller.stop()
+SMTP_USER, SMTP_PASSWORD = "vigil", "s3cret-Pa55word-do-not-log"
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A plain SMTP server on loopback (no TLS, no AUTH)."""
-    with _running_smtp() as server:
+    with running_smtp() as server:
         yield server
 
 
 @pytest.fixture
 def dropping_smtp_server() -> Iterator[SmtpServer]:
     """Drops the connection in the middle of the first DATA, then behaves."""
-    with _running_smtp(_DroppingController) as server:
+    with running_smtp(drops=1) as server:
         yield server
 
 
 @pytest.fixture
 def silent_smtp_port() -> Iterator[int]:
     """A port that accepts connections and never says a word (a hung server)."""
-    import socket
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for connection in held:
-            connection.close()
-        listener.close()
-
-
-@dataclass
-class TlsMaterial:
-    ca_file: Path
-    server_context: object
+    with silent_port() as port:
+        yield port
 
 
 @pytest.fixture(scope="session")
 def tls_material(tmp_path_factory: pytest.TempPathFactory) -> TlsMaterial:
-    import ssl
-
-    import trustme
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    return TlsMaterial(ca_file, context)
-
-
-SMTP_USER, SMTP_PASSWORD = "vigil", "s3cret-Pa55word-do-not-log"
+    return make_tls_material(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
 def starttls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
     """STARTTLS required, AUTH required (only over TLS), a certificate from a test CA."""
-    with _running_smtp(
-        tls_context=tls_material.server_context,
-        require_starttls=True,
-        auth_require_tls=True,
-        auth_required=True,
-        authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
-    ) as server:
+    with running_smtp(starttls=tls_material, auth=(SMTP_USER, SMTP_PASSWORD)) as server:
         yield server
 
 
 @pytest.fixture
 def implicit_tls_smtp_server(tls_material: TlsMaterial) -> Iterator[SmtpServer]:
     """TLS from the first byte (port 465 style), AUTH required."""
-    with _running_smtp(
-        ssl_context=tls_material.server_context,
-        auth_required=True,
-        # aiosmtpd only counts STARTTLS as TLS; here the whole connection is TLS already.
-        auth_require_tls=False,
-        authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD),
-    ) as server:
+    with running_smtp(implicit_tls=tls_material, auth=(SMTP_USER, SMTP_PASSWORD)) as server:
         yield server
 
 

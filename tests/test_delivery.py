@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from vigil.flows.server import free_port
 from vigil.monitor import Monitor
 from vigil.pipeline import run_once
 from vigil.settings import Settings
@@ -17,12 +18,10 @@ from vigil.settings import Settings
 from .conftest import (
     SMTP_PASSWORD,
     SMTP_USER,
-    SmtpServer,
-    TlsMaterial,
     changed,
-    free_port,
     unstyled,
 )
+from .support.smtp import SmtpServer, TlsMaterial
 
 
 def _maildir_messages(folder: Path) -> list[email.message.EmailMessage]:

@@ -4,7 +4,8 @@ import pytest
 
 from vigil.article import canonical_link
 from vigil.errors import FileFormatError, SourceError
-from vigil.sources import FeedSpec, fetch_feed, load_feeds_file, parse_feed
+from vigil.sources import FeedSpec, load_feeds_file, parse_feed
+from vigil.sources.fetch import FetchLimits, FetchStatus, Validators, fetch_many
 
 from .conftest import EXAMPLES, FeedServer, write_feeds_file
 
@@ -13,7 +14,7 @@ DEMO = EXAMPLES / "feeds" / "demo.yaml"
 
 def _demo_articles(name: str):
     spec = next(s for s in load_feeds_file(DEMO) if s.name == name)
-    return parse_feed(fetch_feed(spec), spec)
+    return parse_feed(Path(spec.url).read_bytes(), spec)
 
 
 def test_demo_feeds_file_resolves_local_paths() -> None:
@@ -60,20 +61,28 @@ def test_tracking_parameters_do_not_change_identity() -> None:
 
 def test_fetch_over_http(feed_server: FeedServer) -> None:
     spec = FeedSpec(name="Meduza", url=feed_server.url("meduza.rss.xml"))
-    result = parse_feed(fetch_feed(spec), spec)
+    (fetched,) = fetch_many([(spec.url, Validators())])
+    assert fetched.status is FetchStatus.OK and fetched.body is not None
+    result = parse_feed(fetched.body, spec)
     assert len(result.articles) == 5
 
 
-def test_http_error_is_a_source_error_naming_the_feed(feed_server: FeedServer) -> None:
-    spec = FeedSpec(name="Gone", url=feed_server.url("missing.xml"))
-    with pytest.raises(SourceError, match=r"Gone: HTTP 404"):
-        fetch_feed(spec)
+def test_http_error_is_a_failed_fetch_with_its_status(feed_server: FeedServer) -> None:
+    # The run names the feed with it ("FAILED Missing: HTTP 404"): see test_monitor.
+    (fetched,) = fetch_many([(feed_server.url("missing.xml"), Validators())])
+    assert (fetched.status, fetched.http_status, fetched.error) == (
+        FetchStatus.FAILED,
+        404,
+        "HTTP 404",
+    )
 
 
-def test_unreachable_server_is_a_source_error() -> None:
-    spec = FeedSpec(name="Down", url="http://127.0.0.1:9/feed.xml")
-    with pytest.raises(SourceError, match=r"Down: ConnectError"):
-        fetch_feed(spec, timeout=2)
+def test_unreachable_server_is_a_failed_fetch() -> None:
+    (fetched,) = fetch_many(
+        [("http://127.0.0.1:9/feed.xml", Validators())], FetchLimits(connect_timeout=2)
+    )
+    assert fetched.status is FetchStatus.FAILED
+    assert (fetched.error or "").startswith("ConnectError")
 
 
 def test_not_a_feed_is_rejected() -> None:

@@ -3,156 +3,77 @@
 from __future__ import annotations
 
 import gzip
-import http.server
-import socket
-import struct
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from vigil import __version__
 from vigil.monitor import Monitor
 from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.sources import FeedSpec, parse_feed
-from vigil.sources.fetch import FetchLimits, FetchStatus, Validators, fetch_many
+from vigil.sources.fetch import USER_AGENT, FetchLimits, FetchStatus, Validators, fetch_many
 
-from .conftest import EXAMPLES, LoopbackHTTPServer, changed, write_feeds_file
+from .conftest import EXAMPLES, changed, write_feeds_file
+from .support.loopback_http import (
+    Answer,
+    LoopbackHTTP,
+    Request,
+    Route,
+    chunked,
+    conditional,
+    hang_up_after,
+    redirect,
+    reset_after,
+)
 
 RSS = (EXAMPLES / "feeds" / "meduza.rss.xml").read_bytes()
 ETAG = '"v1-abc"'
 LAST_MODIFIED = "Fri, 03 Dec 2021 12:00:00 GMT"
 
 
-@dataclass
-class Behaviour:
-    """What the test server does, per path; ``hits`` counts requests per path."""
-
-    hits: dict[str, int] = field(default_factory=dict)
-    bodies: dict[str, bytes] = field(default_factory=dict)
-
-
-def _handler(behaviour: Behaviour) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def send(self, status: int, body: bytes = b"", **headers: str) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name.replace("_", "-"), value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            path = self.path
-            behaviour.hits[path] = behaviour.hits.get(path, 0) + 1
-            if path == "/etag.xml":
-                if self.headers.get("If-None-Match") == ETAG:
-                    return self.send(304, ETag=ETAG)
-                return self.send(200, RSS, ETag=ETAG, Content_Type="application/rss+xml")
-            if path == "/modified.xml":
-                if self.headers.get("If-Modified-Since") == LAST_MODIFIED:
-                    return self.send(304)
-                return self.send(200, RSS, Last_Modified=LAST_MODIFIED)
-            if path == "/stall.xml":
-                time.sleep(3)
-                return self.send(200, RSS)
-            if path == "/error.xml":
-                return self.send(500, b"oops")
-            if path == "/busy.xml":
-                return self.send(429, b"slow down", Retry_After="120")
-            if path == "/gone.xml":
-                return self.send(410, b"gone")
-            if path == "/huge.xml":
-                self.send_response(200)
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                chunk = b"x" * 65536
-                try:
-                    for _ in range(50 * 1024 * 1024 // len(chunk)):
-                        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-                    self.wfile.write(b"0\r\n\r\n")
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-                return None
-            if path == "/reset.xml":  # the connection torn down mid-response (TCP RST)
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(RSS)))
-                self.end_headers()
-                self.wfile.write(RSS[:40])
-                self.wfile.flush()
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.connection.close()
-                return None
-            if path == "/truncated.xml":  # promises more bytes than it sends, then hangs up
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(RSS) + 1000))
-                self.end_headers()
-                self.wfile.write(RSS[: len(RSS) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-                return None
-            if path == "/gzip.xml":
-                if "gzip" not in self.headers.get("Accept-Encoding", ""):
-                    return self.send(406, b"gzip only")
-                return self.send(200, gzip.compress(RSS), Content_Encoding="gzip")
-            if path == "/moved.xml":
-                return self.send(301, Location="/moved-again.xml")
-            if path == "/moved-again.xml":
-                return self.send(308, Location="/etag.xml")
-            if path == "/temporary.xml":
-                return self.send(302, Location="/etag.xml")
-            if path in {"/loop-a.xml", "/loop-b.xml"}:
-                other = "/loop-b.xml" if path == "/loop-a.xml" else "/loop-a.xml"
-                return self.send(302, Location=other)
-            if path in behaviour.bodies:
-                return self.send(200, behaviour.bodies[path])
-            return self.send(404, b"not found")
-
-    return Handler
-
-
-@dataclass
-class Server:
-    base: str
-    behaviour: Behaviour
-
-    def url(self, path: str) -> str:
-        return f"{self.base}/{path}"
+ROUTES: dict[str, Route] = {
+    "/etag.xml": conditional(RSS, etag=ETAG, headers={"Content-Type": "application/rss+xml"}),
+    "/modified.xml": conditional(RSS, last_modified=LAST_MODIFIED),
+    "/stall.xml": Answer(RSS, delay=3),
+    "/error.xml": Answer(b"oops", 500),
+    "/busy.xml": Answer(b"slow down", 429, {"Retry-After": "120"}),
+    "/gone.xml": Answer(b"gone", 410),
+    "/huge.xml": chunked(50 * 1024 * 1024),
+    # the connection torn down mid-response (TCP RST)
+    "/reset.xml": reset_after(RSS[:40], len(RSS)),
+    # promises more bytes than it sends, then hangs up
+    "/truncated.xml": hang_up_after(RSS[: len(RSS) // 2], len(RSS) + 1000),
+    "/gzip.xml": lambda request: (
+        Answer(gzip.compress(RSS), headers={"Content-Encoding": "gzip"})
+        if "gzip" in request.headers.get("Accept-Encoding", "")
+        else Answer(b"gzip only", 406)
+    ),
+    "/moved.xml": redirect("/moved-again.xml", 301),
+    "/moved-again.xml": redirect("/etag.xml", 308),
+    "/temporary.xml": redirect("/etag.xml", 302),
+    "/loop-a.xml": redirect("/loop-b.xml"),
+    "/loop-b.xml": redirect("/loop-a.xml"),
+}
 
 
 @pytest.fixture
-def server() -> Iterator[Server]:
-    behaviour = Behaviour()
-    httpd = LoopbackHTTPServer(("127.0.0.1", 0), _handler(behaviour))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", behaviour)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def server(loopback_http: Callable[..., LoopbackHTTP]) -> LoopbackHTTP:
+    """Misbehaves in every way the web does, per path; keeps connections alive."""
+    return loopback_http(ROUTES, protocol="HTTP/1.1")
 
 
 LIMITS = FetchLimits(concurrency=4, read_timeout=1.0, total_timeout=2.0, max_bytes=5 * 1024 * 1024)
 
 
-def fetch(server: Server, path: str, validators: Validators | None = None):
+def fetch(server: LoopbackHTTP, path: str, validators: Validators | None = None):
     (result,) = fetch_many([(server.url(path), validators or Validators())], LIMITS)
     return result
 
 
-def test_etag_then_304(server: Server) -> None:
+def test_etag_then_304(server: LoopbackHTTP) -> None:
     first = fetch(server, "etag.xml")
     assert first.status is FetchStatus.OK and first.body == RSS
     assert first.validators.etag == ETAG
@@ -160,18 +81,18 @@ def test_etag_then_304(server: Server) -> None:
     assert second.status is FetchStatus.NOT_MODIFIED and second.body is None
 
 
-def test_last_modified_then_304(server: Server) -> None:
+def test_last_modified_then_304(server: LoopbackHTTP) -> None:
     first = fetch(server, "modified.xml")
     assert first.validators.last_modified == LAST_MODIFIED
     assert fetch(server, "modified.xml", first.validators).status is FetchStatus.NOT_MODIFIED
 
 
-def test_stalling_server_times_out(server: Server) -> None:
+def test_stalling_server_times_out(server: LoopbackHTTP) -> None:
     result = fetch(server, "stall.xml")
     assert result.status is FetchStatus.FAILED and "timed out" in (result.error or "")
 
 
-def test_server_error_and_rate_limit(server: Server) -> None:
+def test_server_error_and_rate_limit(server: LoopbackHTTP) -> None:
     error = fetch(server, "error.xml")
     assert (error.status, error.http_status, error.error) == (FetchStatus.FAILED, 500, "HTTP 500")
     busy = fetch(server, "busy.xml")
@@ -182,25 +103,25 @@ def test_server_error_and_rate_limit(server: Server) -> None:
     assert timedelta(seconds=100) < waited <= timedelta(seconds=121)
 
 
-def test_huge_body_is_aborted_at_the_cap(server: Server) -> None:
+def test_huge_body_is_aborted_at_the_cap(server: LoopbackHTTP) -> None:
     result = fetch(server, "huge.xml")
     assert result.status is FetchStatus.FAILED
     assert "5,242,880-byte cap" in (result.error or "")
 
 
-def test_reset_and_truncated_responses_fail_cleanly(server: Server) -> None:
+def test_reset_and_truncated_responses_fail_cleanly(server: LoopbackHTTP) -> None:
     for path in ("reset.xml", "truncated.xml"):
         result = fetch(server, path)
         assert result.status is FetchStatus.FAILED and result.body is None, path
         assert result.error, path
 
 
-def test_gzip_is_decoded(server: Server) -> None:
+def test_gzip_is_decoded(server: LoopbackHTTP) -> None:
     result = fetch(server, "gzip.xml")
     assert result.status is FetchStatus.OK and result.body == RSS
 
 
-def test_permanent_redirect_chain_reports_the_new_home(server: Server) -> None:
+def test_permanent_redirect_chain_reports_the_new_home(server: LoopbackHTTP) -> None:
     result = fetch(server, "moved.xml")
     assert result.status is FetchStatus.OK and result.body == RSS
     assert result.moved_to == server.url("etag.xml")
@@ -208,17 +129,29 @@ def test_permanent_redirect_chain_reports_the_new_home(server: Server) -> None:
     assert temporary.status is FetchStatus.OK and temporary.moved_to is None
 
 
-def test_redirect_loop_is_cut(server: Server) -> None:
+def test_redirect_loop_is_cut(server: LoopbackHTTP) -> None:
     result = fetch(server, "loop-a.xml")
     assert result.status is FetchStatus.FAILED and "redirects" in (result.error or "")
 
 
-def test_gone(server: Server) -> None:
+def test_gone(server: LoopbackHTTP) -> None:
     result = fetch(server, "gone.xml")
     assert result.status is FetchStatus.GONE and "410" in (result.error or "")
 
 
-def test_one_bad_feed_does_not_stop_the_others(server: Server) -> None:
+def test_the_user_agent_names_vigil(server: LoopbackHTTP) -> None:
+    agents: list[str | None] = []
+
+    def record(request: Request) -> Answer:
+        agents.append(request.headers.get("User-Agent"))
+        return Answer(RSS)
+
+    server.routes["/agent.xml"] = record
+    assert fetch(server, "agent.xml").status is FetchStatus.OK
+    assert agents == [USER_AGENT] and USER_AGENT.startswith(f"vigil/{__version__} ")
+
+
+def test_one_bad_feed_does_not_stop_the_others(server: LoopbackHTTP) -> None:
     results = fetch_many(
         [(server.url(p), Validators()) for p in ("error.xml", "stall.xml", "etag.xml", "gzip.xml")],
         LIMITS,
@@ -288,7 +221,7 @@ def test_relative_links_entities_and_future_dates() -> None:
 
 
 def test_health_backoff_redirect_and_gone_across_runs(
-    server: Server, settings: Settings, tmp_path: Path
+    server: LoopbackHTTP, settings: Settings, tmp_path: Path
 ) -> None:
     feeds_file = write_feeds_file(
         tmp_path / "feeds.yaml",
@@ -314,10 +247,10 @@ def test_health_backoff_redirect_and_gone_across_runs(
         "Moved": "unchanged",
         "Gone": "disabled",
     }
-    assert server.behaviour.hits["/error.xml"] == 1
-    assert server.behaviour.hits["/gone.xml"] == 1
+    assert server.hits["/error.xml"] == 1
+    assert server.hits["/gone.xml"] == 1
     # The moved feed is now fetched at its new home, without the redirects.
-    assert server.behaviour.hits["/moved.xml"] == 1
+    assert server.hits["/moved.xml"] == 1
 
     health = monitor.store.feed_rows()
     assert health["Broken"].consecutive_failures == 1 and health["Broken"].next_attempt is not None

@@ -19,12 +19,11 @@ from .conftest import (
     SMTP_USER,
     TEMPLATES,
     FeedServer,
-    SmtpServer,
-    TlsMaterial,
     maildir_messages,
     write_feeds_file,
     write_recipients,
 )
+from .support.smtp import SmtpServer, TlsMaterial
 
 pytestmark = pytest.mark.prefect
 

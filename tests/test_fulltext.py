@@ -7,6 +7,7 @@ from vigil.pipeline import run_once
 from vigil.settings import Settings
 
 from .conftest import FeedServer, changed
+from .support.loopback_http import Answer, LoopbackHTTP
 
 PAGE = (
     "<html><head><title>Kremlin</title></head><body><nav>Home | World | Sport</nav><article>"
@@ -59,11 +60,9 @@ def test_teasers_are_replaced_by_the_page_text(
 def test_full_text_goes_only_to_the_feeds_host_and_never_to_private_addresses(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    from .conftest import Answer, scripted_http
-
-    with scripted_http(lambda path: Answer(PAGE.encode())) as internal:
+    with LoopbackHTTP(fallback=Answer(PAGE.encode())) as internal:
         hits = internal.requests
-        admin = f"{internal.url}/internal/admin"
+        admin = internal.url("internal/admin")
         items = "".join(
             f"<item><title>Offer {n}</title><link>{admin}?id={n}</link><guid>urn:{n}</guid>"
             "<description>Read more.</description></item>"

@@ -3,10 +3,9 @@
 import contextlib
 import email
 import email.policy
-import http.server
 import random
 import shutil
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +30,7 @@ from .conftest import (
     unstyled,
     write_feeds_file,
 )
+from .support.loopback_http import Answer, LoopbackHTTP
 
 SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
 ITEM = b"<item><title>a &xxe; b</title><link>https://e.org/1</link></item>"
@@ -69,37 +69,17 @@ def test_entity_declarations_are_refused_by_name(document: bytes) -> None:
         parse_feed(document, SPEC)
 
 
-def test_an_external_dtd_is_never_fetched() -> None:
-    hits: list[str] = []
-
-    class Counting(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = b'<!ENTITY x "fetched">'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    dtd = f"http://127.0.0.1:{server.server_address[1]}/evil.dtd"
+def test_an_external_dtd_is_never_fetched(loopback_http: Callable[..., LoopbackHTTP]) -> None:
+    server = loopback_http(fallback=Answer(b'<!ENTITY x "fetched">'))
     document = (
-        f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{dtd}">'
+        f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{server.url("evil.dtd")}">'
         '<rss version="2.0"><channel><title>x</title><item><title>plain &x;</title>'
         "<link>https://e.org/1</link></item></channel></rss>"
     ).encode()
-    try:
-        for fast in (True, False):
-            result = parse_feed(document, SPEC, fast=fast)
-            assert all("fetched" not in a.title for a in result.articles)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert hits == []
+    for fast in (True, False):
+        result = parse_feed(document, SPEC, fast=fast)
+        assert all("fetched" not in a.title for a in result.articles)
+    assert server.requests == []
 
 
 def test_a_hostile_feed_fails_alone_and_the_run_goes_on(

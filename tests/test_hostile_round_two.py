@@ -18,6 +18,8 @@ from vigil.sources import parse_feed
 from vigil.sources.feeds import FeedSpec
 
 from .conftest import FeedServer, changed, maildir_messages, write_feeds_file, write_recipients
+from .support.loopback_http import Answer, LoopbackHTTP
+from .support.smtp import running_smtp
 
 SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
 
@@ -303,8 +305,6 @@ def _smtp_settings(settings: Settings, server, **extra: object) -> Settings:
 def test_a_five_megabyte_title_is_capped_and_the_digest_goes_out(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    from .conftest import _running_smtp
-
     huge = "Erdogan offers to mediate " + "between Russia and Ukraine " * 190_000  # ~5 MB
     (feed_server.root / "huge.xml").write_text(
         _rss(_item(huge, "https://huge.example/1", body="Turkey offered to mediate.")),
@@ -314,7 +314,7 @@ def test_a_five_megabyte_title_is_capped_and_the_digest_goes_out(
         tmp_path / "feeds.yaml",
         [("Huge", feed_server.url("huge.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
     )
-    with _running_smtp(data_size_limit=10 * 1024 * 1024) as server:  # a common server limit
+    with running_smtp(data_size_limit=10 * 1024 * 1024) as server:  # a common server limit
         summary = run_once(Monitor(_smtp_settings(settings, server, feeds=feeds, articles="")))
         assert summary.ok, summary.lines()
         (received,) = server.received
@@ -641,16 +641,14 @@ def test_a_double_gzip_bomb_is_cut_at_the_cap_without_inflating_it() -> None:
 def test_a_bomb_served_over_http_fails_alone_and_its_batch_mate_is_read(
     settings: Settings, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    from .conftest import Answer, scripted_http
-
     bomb = Answer(
         _double_gzip_bomb(200),
         headers={"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"},
     )
-    with scripted_http(lambda path: bomb) as server:
+    with LoopbackHTTP(fallback=bomb) as server:
         feeds = write_feeds_file(
             tmp_path / "feeds.yaml",
-            [("Bomb", f"{server.url}/feed.xml"), ("Meduza", feed_server.url("meduza.rss.xml"))],
+            [("Bomb", server.url("feed.xml")), ("Meduza", feed_server.url("meduza.rss.xml"))],
         )
         summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
     by_name = {source.name: source for source in summary.sources}
@@ -746,13 +744,11 @@ def test_a_regex_too_costly_to_run_is_refused_at_its_column(tmp_path: Path) -> N
 
 
 def test_a_thousand_feeds_with_one_url_make_one_request(settings: Settings, tmp_path: Path) -> None:
-    from .conftest import Answer, scripted_http
-
     body = _rss(
         _item("Erdogan offers to mediate between Russia and Ukraine", "https://d.example/1")
     )
-    with scripted_http(lambda path: Answer(body.encode())) as server:
-        url = f"{server.url}/same.xml"
+    with LoopbackHTTP(fallback=Answer(body.encode())) as server:
+        url = server.url("same.xml")
         feeds = write_feeds_file(tmp_path / "feeds.yaml", [(f"Copy {n}", url) for n in range(1000)])
         summary = run_once(Monitor(changed(settings, feeds=feeds, articles="")))
         requests = server.requests

@@ -25,7 +25,8 @@ from vigil.flows.server import free_port, start_prefect_server, stop_group
 from vigil.store import Store
 from vigil.store.schema import deliveries, items, matches, messages, run_locks
 
-from .conftest import RULES, TEMPLATES, FeedServer, SmtpServer
+from .conftest import RULES, TEMPLATES, FeedServer
+from .support.smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
 

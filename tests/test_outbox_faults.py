@@ -11,7 +11,8 @@ from vigil.settings import Settings
 from vigil.sources import read_article_folder
 from vigil.store import Store
 
-from .conftest import SEED, SmtpServer, changed, write_recipients
+from .conftest import SEED, changed, write_recipients
+from .support.smtp import SmtpServer
 
 THREE_READERS = """\
 recipients:

@@ -5,14 +5,13 @@ Slow (each test serves for a minute or two): `make test-slow` and `.ci/run` run 
 
 from __future__ import annotations
 
-import http.server
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,8 @@ import pytest
 
 from vigil.flows.server import free_port
 
-from .conftest import RULES, TEMPLATES, LoopbackHTTPServer, maildir_messages
+from .conftest import RULES, TEMPLATES, maildir_messages
+from .support.loopback_http import Answer, LoopbackHTTP, Request
 
 pytestmark = pytest.mark.slow
 
@@ -59,31 +59,16 @@ class GrowingFeed:
 
 
 @pytest.fixture
-def growing_feed() -> Iterator[GrowingFeed]:
+def growing_feed(loopback_http: Callable[..., LoopbackHTTP]) -> GrowingFeed:
     feed = GrowingFeed()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            feed.requested.set()
-            time.sleep(feed.delay)
-            body = feed.body()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: Request) -> Answer:
+        feed.requested.set()
+        time.sleep(feed.delay)
+        return Answer(feed.body(), headers={"Content-Type": "application/rss+xml"})
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    feed.url = f"http://127.0.0.1:{server.server_address[1]}/grow.xml"
-    try:
-        yield feed
-    finally:
-        server.shutdown()
-        server.server_close()
+    feed.url = loopback_http(fallback=answer).url("grow.xml")
+    return feed
 
 
 @dataclass

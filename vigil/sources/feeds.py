@@ -1,4 +1,5 @@
-"""RSS and Atom feeds: the feeds file, fetching the bytes, and parsing them into Articles.
+"""RSS and Atom feeds: the feeds file, and parsing the bytes into Articles (vigil.sources.fetch
+fetches them).
 
 Fetching and parsing are separate so a snapshot on disk, an HTTP response and a test fixture all
 go through the same parser, and the parser never touches the network itself.
@@ -14,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from vigil import __version__
 from vigil.article import Article
 from vigil.errors import FileFormatError, SourceError
 from vigil.html_text import html_to_text
@@ -25,9 +24,6 @@ from vigil.sources.dates import believable
 from vigil.sources.fastpath import fast_entries
 from vigil.sources.xmlguard import refuse_entity_declarations
 from vigil.yamlfile import load_yaml, mark_of, validate
-
-USER_AGENT = f"vigil/{__version__} (news monitor; feedparser)"
-MAX_FEED_BYTES = 10 * 1024 * 1024
 
 
 class FeedSpec(BaseModel):
@@ -101,35 +97,6 @@ class FeedResult:
     feed: FeedSpec
     articles: list[Article] = field(default_factory=list)
     warning: str | None = None
-
-
-def fetch_feed(spec: FeedSpec, *, timeout: float = 20.0) -> bytes:
-    """The feed's raw bytes, from disk or over HTTP. Raises SourceError with the reason."""
-    if not spec.is_remote:
-        path = Path(spec.url)
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"{spec.name}: cannot read {path}: {exc.strerror}") from exc
-    try:
-        with (
-            httpx.Client(
-                timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-            ) as client,
-            client.stream("GET", spec.url) as response,
-        ):
-            response.raise_for_status()
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FEED_BYTES:
-                    raise SourceError(f"{spec.name}: response larger than {MAX_FEED_BYTES} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPStatusError as exc:
-        raise SourceError(f"{spec.name}: HTTP {exc.response.status_code} from {spec.url}") from exc
-    except httpx.HTTPError as exc:
-        raise SourceError(f"{spec.name}: {type(exc).__name__} fetching {spec.url}: {exc}") from exc
 
 
 MAX_FEED_ITEMS = 2_000  # entries read of one feed (VIGIL_FEED_MAX_ITEMS)
