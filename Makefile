@@ -43,7 +43,7 @@ test: $(VENV)/.test-extras chromium
 # About seven minutes.
 test-slow: $(VENV)/.test-extras
 	$(BIN)/pytest -m slow
-	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m slow tests/test_kill.py
+	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m slow tests/flows/test_kill.py
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .

@@ -33,10 +33,11 @@ from prefect_server import REPO, base_env, free_port, start_prefect_server, stop
 from rules_engine import build_corpus, build_rules, vocabulary
 from sqlalchemy import insert, text
 
-from tests.support.loopback_http import LoopbackHTTP
 from vigil.rules import load_ruleset
 from vigil.store import Store
 from vigil.store.schema import items, matches, messages
+
+from tests.support.loopback_http import LoopbackHTTP
 
 MEASURE = (
     "import resource, subprocess, sys; "

@@ -14,7 +14,7 @@ time each). It serves the demo feeds over HTTP and runs an SMTP server, both on 
 2. runs the digests deployment twice and checks it sends nothing more.
 
 Exit 0 when every check holds; the scratch databases are dropped either way. Run by
-``tests/test_multiworker.py`` (marked slow) and by ``.ci/run``.
+``tests/flows/test_multiworker.py`` (marked slow) and by ``.ci/run``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from vigil.flows.server import free_port, start_prefect_server, stop_group  # noqa: E402
+
 from tests.support.loopback_http import LoopbackHTTP  # noqa: E402
 from tests.support.smtp import running_smtp  # noqa: E402
-from vigil.flows.server import free_port, start_prefect_server, stop_group  # noqa: E402
 
 POOL = "vigil"
 MAIL_TO = "desk@example.org"

@@ -28,8 +28,8 @@ from hypothesis import settings as hypothesis_settings
 
 from vigil.settings import Settings
 
-from .support.loopback_http import LoopbackHTTP
-from .support.smtp import (
+from tests.support.loopback_http import LoopbackHTTP
+from tests.support.smtp import (
     SmtpServer,
     TlsMaterial,
     make_tls_material,

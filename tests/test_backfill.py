@@ -14,7 +14,7 @@ from vigil.pipeline import run_once
 from vigil.rules import load_ruleset
 from vigil.settings import Settings
 
-from .conftest import RULES, FrozenClock, changed, maildir_messages
+from tests.conftest import RULES, FrozenClock, changed, maildir_messages
 
 
 @pytest.fixture

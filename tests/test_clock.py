@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from vigil.clock import system_clock
 
-from .conftest import INSTANTS, FrozenClock
+from tests.conftest import INSTANTS, FrozenClock
 
 TESTS = Path(__file__).resolve().parent
 WALL_CLOCK = re.compile(r"datetime\.now\(|datetime\.utcnow\(|date\.today\(|time\.time\(\)")

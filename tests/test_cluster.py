@@ -25,8 +25,8 @@ from vigil.pipeline import run_once
 from vigil.settings import Settings
 from vigil.store.schema import items
 
-from .conftest import FeedServer, changed, write_feeds_file
-from .conftest import maildir_messages as _maildir_messages
+from tests.conftest import FeedServer, changed, write_feeds_file
+from tests.conftest import maildir_messages as _maildir_messages
 
 WIRE = (
     "Russian President Vladimir Putin on Tuesday rejected an offer by Turkish President Recep "

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from vigil.cli import app
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def test_every_test_the_reliability_table_cites_exists() -> None:

@@ -21,7 +21,7 @@ from vigil.settings import Settings
 from vigil.sources import parse_feed
 from vigil.sources.feeds import FeedSpec
 
-from .conftest import (
+from tests.conftest import (
     EXAMPLES,
     RULES,
     FeedServer,
@@ -30,7 +30,7 @@ from .conftest import (
     unstyled,
     write_feeds_file,
 )
-from .support.loopback_http import Answer, LoopbackHTTP
+from tests.support.loopback_http import Answer, LoopbackHTTP
 
 SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
 ITEM = b"<item><title>a &xxe; b</title><link>https://e.org/1</link></item>"

@@ -17,9 +17,9 @@ from vigil.settings import Settings
 from vigil.sources import parse_feed
 from vigil.sources.feeds import FeedSpec
 
-from .conftest import FeedServer, changed, maildir_messages, write_feeds_file, write_recipients
-from .support.loopback_http import Answer, LoopbackHTTP
-from .support.smtp import running_smtp
+from tests.conftest import FeedServer, changed, maildir_messages, write_feeds_file, write_recipients
+from tests.support.loopback_http import Answer, LoopbackHTTP
+from tests.support.smtp import running_smtp
 
 SPEC = FeedSpec(name="Hostile", url="https://hostile.example/rss")
 
@@ -274,7 +274,7 @@ def test_a_body_built_to_make_near_quadratic_is_matched_whole(tmp_path: Path) ->
     from vigil.article import Article
     from vigil.rules import Matcher, load_ruleset
 
-    from .conftest import RULES
+    from tests.conftest import RULES
 
     body = "Minsk deal Donbas " * 10_000  # 180 KB: about 90 s of pair comparisons before
     found = Matcher(load_ruleset(RULES)).match(Article(title="Talks", body=body, outlet="x"))
@@ -351,7 +351,7 @@ def _bad_article_folder(tmp_path: Path) -> Path:
     import os
     import shutil
 
-    from .conftest import SEED
+    from tests.conftest import SEED
 
     folder = tmp_path / "articles"
     shutil.copytree(SEED, folder)
@@ -435,7 +435,7 @@ def test_rule_files_that_are_fifos_or_huge_are_named_and_skipped(tmp_path: Path)
 
     from vigil.rules.loader import load_ruleset_partly
 
-    from .conftest import RULES
+    from tests.conftest import RULES
 
     folder = tmp_path / "rules"
     shutil.copytree(RULES, folder)
@@ -813,7 +813,7 @@ def test_every_hostile_input_at_once_delivers_the_good_matches_once_and_names_th
 
     from vigil.rules import load_ruleset
 
-    from .conftest import RULES
+    from tests.conftest import RULES
 
     root = feed_server.root
     real = "https://www.dailysabah.example/politics/erdogan-offers-mediation"

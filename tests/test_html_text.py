@@ -6,8 +6,8 @@ import pytest
 from vigil.html_text import MAX_DEPTH, html_to_text, reference_html_to_text
 from vigil.sources.fastpath import fast_entries
 
-from .test_hostile import HOSTILE_RSS
-from .test_parsers import CORPUS
+from tests.sources.test_parsers import CORPUS
+from tests.test_hostile import HOSTILE_RSS
 
 # Markup that parsers are known to read differently: each case is one way they could differ.
 EDGES = (

@@ -80,3 +80,14 @@ def test_no_module_is_over_400_lines() -> None:
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert long == {}
+
+
+def test_the_tests_mirror_the_package() -> None:
+    # One folder of tests per subpackage (tests of top-level modules stay at tests/), so the
+    # tests of a part are found where the part is.
+    tests = PACKAGE.parent / "tests"
+    subpackages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")} - {"_bundled"}
+    folders = {path.parent.name for path in tests.glob("*/__init__.py")} - {"support"}
+    assert folders == subpackages
+    for folder in folders:
+        assert list((tests / folder).glob("test_*.py")), folder

@@ -9,7 +9,7 @@ from vigil.rules import load_ruleset
 from vigil.rules.model import Severity
 from vigil.schedule import Every
 
-from .conftest import RULES
+from tests.conftest import RULES
 
 GOOD = """\
 defaults:

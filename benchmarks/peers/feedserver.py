@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from peers.corpus import BASE_DATE
+
 from tests.support.loopback_http import Handler, LoopbackHTTP, conditional
 
 

@@ -5,7 +5,8 @@ fastfeedparser is many times faster but trusts the declared charset, does not re
 links, may expand a document type and recovers silently from broken XML. So a feed takes the
 fast path only when none of that can matter — well-formed UTF-8, no ``xml:base``, no DOCTYPE,
 every link absolute — and anything it rejects or flags goes to feedparser.
-tests/test_parsers.py runs both over every feed in the test corpus and asserts the same articles.
+tests/sources/test_parsers.py runs both over every feed in the test corpus and asserts the same
+articles.
 """
 
 from __future__ import annotations
