@@ -13,6 +13,7 @@ from typing import Any
 
 from prefect import State, flow
 
+from vigil.errors import ConfigError
 from vigil.flows.tasks import PrefectSteps, batch_runner, finish, open_monitor
 from vigil.pipeline import RunSummary, run_once
 from vigil.settings import Settings
@@ -25,7 +26,7 @@ def ingest(
     """Ingest this partition's feeds (and, on partition 0, the article folder); send alerts
     and the digests that are due."""
     if not 0 <= partition < partitions:
-        raise ValueError(f"partition must be in 0..{partitions - 1}, got {partition}")
+        raise ConfigError(f"partition must be in 0..{partitions - 1}, got {partition}")
     overrides: dict[str, Any] = {"feeds": feeds} if feeds else {}
     run = open_monitor(Settings(**overrides))
     try:

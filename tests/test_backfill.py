@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from vigil.backfill import backfill
 from vigil.cli import app
+from vigil.errors import ConfigError
 from vigil.monitor import Monitor
 from vigil.pipeline import run_once
 from vigil.rules import load_ruleset
@@ -76,7 +77,7 @@ def test_a_range_in_the_future_touches_nothing(settings: Settings, clock: Frozen
 def test_unknown_rule_ids_are_refused() -> None:
     from vigil.backfill import only_rules
 
-    with pytest.raises(ValueError, match="no such rule: nope"):
+    with pytest.raises(ConfigError, match="no such rule: nope"):
         only_rules(load_ruleset(RULES), ["turkish-mediation", "nope"])
 
 

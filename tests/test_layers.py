@@ -91,3 +91,26 @@ def test_the_tests_mirror_the_package() -> None:
     assert folders == subpackages
     for folder in folders:
         assert list((tests / folder).glob("test_*.py")), folder
+
+
+def test_every_exception_vigil_raises_is_in_the_one_tree() -> None:
+    # errors.py draws the tree; an exception class defined anywhere else would be outside it.
+    defined_elsewhere = {}
+    for path in _modules(PACKAGE) + _modules(FLOWS):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                getattr(base, "id", getattr(base, "attr", "")).endswith(("Error", "Exception"))
+                for base in node.bases
+            ):
+                defined_elsewhere[node.name] = str(path.relative_to(PACKAGE.parent))
+    assert defined_elsewhere["StoreError"] == "vigil/errors.py"  # the walk sees them
+    defined_elsewhere = {k: v for k, v in defined_elsewhere.items() if v != "vigil/errors.py"}
+    assert defined_elsewhere == {}
+    from vigil import errors
+
+    tree = errors.__doc__ or ""
+    for name, value in vars(errors).items():
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert issubclass(value, errors.VigilError), name
+            assert name in tree, f"{name} is not drawn in errors.py's tree"
+            assert value.__doc__, f"{name} does not say what to do"

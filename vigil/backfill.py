@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from vigil.errors import ConfigError
 from vigil.rules import Matcher, RuleSet
 from vigil.store import Store
 
@@ -44,7 +45,7 @@ def only_rules(ruleset: RuleSet, rule_ids: Sequence[str] | None) -> RuleSet:
         return ruleset
     known = {rule.id for rule in ruleset.rules}
     if unknown := sorted(set(rule_ids) - known):
-        raise ValueError(f"no such rule: {', '.join(unknown)}")
+        raise ConfigError(f"no such rule: {', '.join(unknown)} (vigil rules stats lists them)")
     return replace(ruleset, rules=tuple(r for r in ruleset.rules if r.id in set(rule_ids)))
 
 

@@ -68,6 +68,7 @@ def backfill(
 
     from vigil.backfill import backfill as run_backfill
     from vigil.backfill import only_rules
+    from vigil.errors import ConfigError
     from vigil.rules import load_ruleset
     from vigil.store import Store
 
@@ -76,7 +77,7 @@ def backfill(
     try:
         ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
         only_rules(ruleset, rule)
-    except ValueError as exc:
+    except ConfigError as exc:
         err.print(f"vigil: {exc}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE) from None
     if dask:
