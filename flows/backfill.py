@@ -49,10 +49,13 @@ def backfill(
     rule_ids: list[str] | None = None,
     resend: bool = False,
     batch_size: int = BATCH_SIZE,
+    rules: str | None = None,
 ) -> BackfillReport:
-    """Re-apply the current rules to items first seen since ``since``."""
+    """Re-apply the current rules (``rules``, else the settings') to items first seen since
+    ``since``."""
     logger = get_run_logger()
-    settings = Settings()
+    overrides: dict[str, Any] = {"rules": rules} if rules else {}
+    settings = Settings(**overrides)
     ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
     only_rules(ruleset, rule_ids)  # unknown rule ids fail here, before any task
 
@@ -90,6 +93,7 @@ def run_on_dask(
     rule_ids: list[str] | None = None,
     resend: bool = False,
     batch_size: int = BATCH_SIZE,
+    rules: str | None = None,
     workers: int = 2,
 ) -> BackfillReport:
     """The backfill flow on a DaskTaskRunner: batches matched in ``workers`` processes."""
@@ -102,5 +106,10 @@ def run_on_dask(
     )
     on_dask = backfill.with_options(task_runner=cast(TaskRunner[PrefectFuture[Any]], runner))
     return on_dask(
-        since=since, until=until, rule_ids=rule_ids, resend=resend, batch_size=batch_size
+        since=since,
+        until=until,
+        rule_ids=rule_ids,
+        resend=resend,
+        batch_size=batch_size,
+        rules=rules,
     )

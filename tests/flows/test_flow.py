@@ -270,7 +270,10 @@ def test_backfill_flow_on_a_dask_task_runner_matches_in_worker_processes(
     )
     # wall clock: the flow's Monitor stores by the wall clock; a day back covers any hour.
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    report = backfill.with_options(task_runner=runner)(since=yesterday, batch_size=4)
+    on_dask = backfill.with_options(task_runner=runner)
+    # The rules it is given, not the settings': the set the items were matched with finds nothing.
+    assert on_dask(since=yesterday, batch_size=4, rules=str(before)).new_matches == {}
+    report = on_dask(since=yesterday, batch_size=4)
     assert report.items == 19
     assert report.new_matches == {"bayraktar-tb2": 3, "armed-drones-ukraine": 2}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -81,7 +82,7 @@ def backfill(
         err.print(f"vigil: {exc}", markup=False)
         raise typer.Exit(EXIT_UNUSABLE) from None
     if dask:
-        report = _backfill_on_dask(start, end, rule, resend, batch_size, workers)
+        report = _backfill_on_dask(start, end, rule, resend, batch_size, workers, settings.rules)
     else:
         store = Store(settings.store_url)
         try:
@@ -103,6 +104,7 @@ def _backfill_on_dask(
     resend: bool,
     batch_size: int,
     workers: int,
+    rules: Path,
 ) -> BackfillReport:
     from vigil.prefect_env import quiet_prefect
 
@@ -111,5 +113,5 @@ def _backfill_on_dask(
 
         return run_on_dask(
             since=start, until=end, rule_ids=rule_ids, resend=resend,
-            batch_size=batch_size, workers=workers,
+            batch_size=batch_size, workers=workers, rules=str(rules),
         )  # fmt: skip
