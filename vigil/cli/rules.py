@@ -32,9 +32,7 @@ from vigil.cli.root import (
 from vigil.clock import DAY_FORMAT, MINUTE_FORMAT
 
 if TYPE_CHECKING:
-    from vigil.article import Article
     from vigil.rules.examples import ExampleFailure
-    from vigil.settings import Settings
 
 rules_app = typer.Typer(help="Check rule files and try them on articles.", no_args_is_help=True)
 
@@ -251,7 +249,13 @@ def rules_test(
 
     settings = settings_from(rules=rules)
     matcher = Matcher(load_ruleset(settings.rules, follow_links=settings.rules_follow_links))
-    loaded = _load_articles(articles, settings)
+    from vigil.sources.named import articles_named
+
+    loaded = articles_named(
+        articles,
+        settings.store_url,
+        skipped=lambda problem: err.print(f"vigil: skipped: {problem}", markup=False),
+    )
     selected = [r for r in matcher.ruleset.rules if not rule or r.id in rule]
     if rule and (unknown := sorted(set(rule) - {r.id for r in selected})):
         err.print(f"vigil: no such rule: {', '.join(unknown)}", markup=False)
@@ -287,43 +291,6 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
 
     segments = highlight_segments(text, merge_spans(spans))
     return "".join(f"[{piece}]" if hit else piece for piece, hit in segments)
-
-
-def _load_articles(names: list[str], settings: Settings) -> list[tuple[str, Article]]:
-    from vigil.errors import LocalFileError, SourceError
-    from vigil.sources import read_article_folder
-    from vigil.sources.seedtext import read_article_file
-
-    loaded: list[tuple[str, Article]] = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            problems: list[tuple[Path, str]] = []
-            found = read_article_folder(path, problems=problems)
-            loaded += [(f"{path}/{a.title[:30]}", a) for a in found]
-            for _, problem in problems:
-                err.print(f"vigil: skipped: {problem}", markup=False)
-        elif path.exists() and not name.isdigit():
-            try:
-                loaded.append((str(path), read_article_file(path, path.parent.name)))
-            except LocalFileError as exc:
-                raise SourceError(str(exc)) from None
-        elif name.isdigit():
-            from vigil.store import Store, shown_url
-
-            store = Store(settings.store_url)
-            try:
-                article = store.article(int(name))
-            finally:
-                store.close()
-            if article is None:
-                raise SourceError(
-                    f"no stored item with id {name} in {shown_url(settings.store_url)}"
-                )
-            loaded.append((f"item {name}", article))
-        else:
-            raise SourceError(f"{name}: no such file or folder, and not a stored item id")
-    return loaded
 
 
 def warn_misbehaving_examples(failures: list[ExampleFailure]) -> None:

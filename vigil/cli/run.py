@@ -181,42 +181,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _check_state_folder(settings: Settings) -> None:
-    """VIGIL_HOME writable and the store usable: said in one line before Prefect starts."""
-    import tempfile
-
-    from vigil.errors import StoreError
-    from vigil.store import Store
-
-    try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=settings.home):
-            pass
-    except OSError as exc:
-        raise StoreError(
-            f"VIGIL_HOME {settings.home} is not a folder vigil may write to ({exc.strerror}); "
-            "choose another with VIGIL_HOME"
-        ) from None
-    Store(settings.store_url, timeout=settings.database_timeout).close()
-
-
 def _check_inputs(settings: Settings) -> None:
-    """Rules, feeds and recipients, checked before any Prefect start-up is paid for.
+    """The run's inputs checked before any Prefect start-up is paid for (``vigil.preflight``);
+    misbehaving rule examples are named on stderr: ``vigil rules check`` is where to fix them."""
+    from vigil.preflight import check_inputs
 
-    A rule whose examples misbehave does not stop a run (the other rules still work), but
-    each such example is named on stderr: ``vigil rules check`` is the place to fix it.
-    """
-    from vigil.rules import Matcher, load_ruleset
-    from vigil.rules.examples import check_examples
-    from vigil.sources import load_feeds_file
-
-    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
-    for line in ruleset.skipped:
-        err.print(f"vigil: warning: {line}", markup=False)
-    specs = load_feeds_file(settings.feeds)
-    _check_state_folder(settings)
-    if settings.recipients is not None:
-        from vigil.recipients import load_recipients
-
-        load_recipients(settings.recipients, ruleset, [tag for s in specs for tag in s.tags])
-    warn_misbehaving_examples(check_examples(Matcher(ruleset)))
+    checked = check_inputs(
+        settings, warn=lambda line: err.print(f"vigil: warning: {line}", markup=False)
+    )
+    warn_misbehaving_examples(checked.example_failures)
