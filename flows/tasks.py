@@ -27,7 +27,7 @@ from vigil.errors import ConfigError
 from vigil.flows.orphans import record_owner
 from vigil.monitor import Monitor
 from vigil.pipeline import RunSummary
-from vigil.pipeline.run import Ingested
+from vigil.pipeline.outcome import Ingested
 from vigil.settings import Settings
 from vigil.sources import FeedSpec
 

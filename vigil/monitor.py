@@ -23,8 +23,7 @@ from vigil.digest.compose import FeedProblem
 from vigil.errors import VigilError
 from vigil.health import compose_health
 from vigil.pipeline import feeds as reading
-from vigil.pipeline.outcome import SourceOutcome, SourceStatus
-from vigil.pipeline.run import Ingested
+from vigil.pipeline.outcome import Ingested, SourceOutcome, SourceStatus
 from vigil.recipients import Recipient, default_recipients, load_recipients
 from vigil.rules import Matcher, RuleSet, load_ruleset
 from vigil.settings import Settings

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 
 from vigil.article import Article
+from vigil.clock import MINUTE_FORMAT
 from vigil.errors import SourceError, StoreError
 from vigil.pipeline.ingest import ingest
-from vigil.pipeline.outcome import SourceOutcome, SourceStatus
+from vigil.pipeline.outcome import Ingested, SourceOutcome, SourceStatus
 from vigil.sources import FeedSpec, parse_feed, read_article_folder
 from vigil.sources.feed_state import FetchRecord, feed_states, fetch_record, record_fetches
 from vigil.sources.fetch import Fetched, FetchStatus, Validators, fetch_many
@@ -57,7 +58,7 @@ def _stored(
     return outcome, per_rule, feed.fetched
 
 
-def read_feeds(run: Monitor, specs: Sequence[FeedSpec]) -> tuple[list[SourceOutcome], Counter[str]]:
+def read_feeds(run: Monitor, specs: Sequence[FeedSpec]) -> Ingested:
     """Fetch every due feed concurrently, then parse and store what changed.
 
     Never raises for a feed's sake: each outcome says what happened, and the store keeps
@@ -77,7 +78,7 @@ def read_feeds(run: Monitor, specs: Sequence[FeedSpec]) -> tuple[list[SourceOutc
                 )
             )
         elif not state.due:
-            when = f"{state.next_attempt:%Y-%m-%d %H:%M} UTC" if state.next_attempt else "later"
+            when = f"{state.next_attempt:{MINUTE_FORMAT}} UTC" if state.next_attempt else "later"
             outcomes.append(
                 SourceOutcome(
                     spec.name,
@@ -255,7 +256,7 @@ def ingest_articles(
     return outcome, per_rule
 
 
-def ingest_folder(run: Monitor, folder: Path) -> tuple[list[SourceOutcome], Counter[str]]:
+def ingest_folder(run: Monitor, folder: Path) -> Ingested:
     """The article folder, and each file in it that could not be read as its own failed
     source (named, the rest read), as bad feeds are."""
     problems: list[tuple[Path, str]] = []

@@ -38,6 +38,10 @@ class SourceOutcome:
         return self.status is not SourceStatus.FAILED
 
 
+Ingested = tuple[list[SourceOutcome], Counter[str]]
+"""What reading sources gives: each source's outcome, and the new matches per rule."""
+
+
 @dataclass
 class RunSummary:
     """What one run read, matched, composed and delivered: its log lines and artifacts."""

@@ -8,22 +8,19 @@ value, which the run reports and goes on from.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from vigil.deliver import DeliveryReport
 from vigil.digest import Composed, Kind
-from vigil.pipeline.outcome import RunSummary, SourceOutcome, SourceStatus
+from vigil.pipeline.outcome import Ingested, RunSummary, SourceOutcome, SourceStatus
 from vigil.sources import FeedSpec
 
 if TYPE_CHECKING:
     from vigil.monitor import Monitor
 
 FEEDS_PER_BATCH = 25  # feeds a step reads at once: a Prefect task costs ~11 ms, so never one a feed
-
-Ingested = tuple[list[SourceOutcome], Counter[str]]
 
 
 class Steps(Protocol):

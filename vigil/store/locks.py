@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from vigil.clock import MINUTE_FORMAT
 from vigil.store.schema import run_locks
 
 
@@ -27,7 +28,7 @@ class LockHolder:
     expires_at: datetime
 
     def describe(self) -> str:
-        return f"held by {self.holder} since {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
+        return f"held by {self.holder} since {self.acquired_at:{MINUTE_FORMAT}:%S} UTC"
 
 
 def this_process() -> str:
