@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -212,6 +213,38 @@ def test_two_runs_composing_the_same_slot_store_one_digest(
     first = one.dispatcher.compose_for(desk, slot)
     second = other.dispatcher.compose_for(desk, slot)
     assert [m.kind for m in first] == ["alert", "digest"] and second == []
+    assert one.store.message_counts() == {"pending": 2}
+
+
+def test_a_run_that_loses_part_of_its_window_to_another_sends_the_rest_now(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    # Two ingest partitions composing side by side: the other stores its message with the
+    # seed's matches between this run reading its window (seed and feeds) and storing its own.
+    one = Monitor(settings, clock=clock)
+    other = Monitor(settings, clock=clock)
+    reader = one.recipients[0]  # the default reader: a digest every run
+    _, seed_matches = one.ingest("seed", read_article_folder(SEED))
+    seed_ids = [m.id for m in one.store.undelivered_matches(reader.id)]
+    _, feed_matches = one.read_feeds(one.feeds())
+    store_first = one.store.enqueue_message
+    raced: list[int | None] = []
+
+    def other_run_stores_first(**message: Any) -> int | None:
+        if not raced:
+            raced.append(
+                other.store.enqueue_message(
+                    **{**message, "message_id": "<other-run@test>", "match_ids": seed_ids}
+                )
+            )
+        return store_first(**message)
+
+    one.store.enqueue_message = other_run_stores_first  # type: ignore[method-assign]
+    composed = one.dispatcher.compose_for(reader, clock())
+    assert raced[0] is not None  # the other run's message holds the seed's matches
+    assert [m.matches for m in composed] == [sum(feed_matches.values())]
+    assert sum(seed_matches.values()) == len(seed_ids) > 0
+    assert one.store.undelivered_matches(reader.id) == []  # nothing waits for a later run
     assert one.store.message_counts() == {"pending": 2}
 
 

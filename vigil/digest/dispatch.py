@@ -43,6 +43,9 @@ class Window:
     since: datetime | None
 
 
+CLAIM_ATTEMPTS = 3  # a window read again after another run claimed part of it
+
+
 class Dispatcher:
     """Routes undelivered matches to recipients and stores the messages to send."""
 
@@ -115,31 +118,58 @@ class Dispatcher:
         kinds: Collection[Kind] = (Kind.ALERT, Kind.DIGEST),
         feed_problems: Sequence[FeedProblem] = (),
     ) -> list[Composed]:
-        window = self.window(recipient, now)
-        problems = tuple(feed_problems)
+        """``recipient``'s due messages. A concurrent run (another partition's ingest) that
+        claims some of the same matches first makes this run's message fail to store: the
+        window is then read again, without what the other run took, so nothing waits for the
+        next run (at most ``CLAIM_ATTEMPTS`` times)."""
         out: list[Composed] = []
+        for _ in range(CLAIM_ATTEMPTS):
+            composed, lost = self._compose_due(recipient, now, kinds, tuple(feed_problems))
+            out += composed
+            if not lost:
+                break
+        return out
+
+    def _compose_due(
+        self,
+        recipient: Recipient,
+        now: datetime,
+        kinds: Collection[Kind],
+        problems: tuple[FeedProblem, ...],
+    ) -> tuple[list[Composed], bool]:
+        """The messages due now, and whether one lost its matches or slot to another run."""
+        window = self.window(recipient, now)
+        out: list[Composed] = []
+        lost = False
+
+        def enqueue(kind: Kind, matches: list[MatchRef], slot: datetime | None = None) -> None:
+            nonlocal lost
+            stored = self._enqueue(window, kind, matches, now, slot=slot, problems=problems)
+            if stored is None:
+                lost = True
+            else:
+                out.extend(stored)
+
         if window.alerts and Kind.ALERT in kinds:
-            out += self._enqueue(window, Kind.ALERT, window.alerts, now, problems=problems)
+            enqueue(Kind.ALERT, window.alerts)
         if Kind.DIGEST not in kinds:
-            return out
+            return out, lost
         cadence = recipient.cadence
         if cadence.every is Every.RUN and window.rest:
-            out += self._enqueue(window, Kind.DIGEST, window.rest, now, problems=problems)
+            enqueue(Kind.DIGEST, window.rest)
         elif cadence.scheduled:
             slot = due_slot(
                 self.store, recipient.id, cadence, recipient.zone, now, window.first_seen
             )
             if slot is None:
-                return out
+                return out, lost
             if window.rest:
-                out += self._enqueue(
-                    window, Kind.DIGEST, window.rest, now, slot=slot, problems=problems
-                )
+                enqueue(Kind.DIGEST, window.rest, slot)
             elif recipient.heartbeat:
-                out += self._enqueue(window, Kind.HEARTBEAT, [], now, slot=slot, problems=problems)
+                enqueue(Kind.HEARTBEAT, [], slot)
             else:
                 self.store.mark_slot(recipient.id, slot)
-        return out
+        return out, lost
 
     def preview(
         self,
@@ -174,7 +204,9 @@ class Dispatcher:
         *,
         slot: datetime | None = None,
         problems: tuple[FeedProblem, ...] = (),
-    ) -> list[Composed]:
+    ) -> list[Composed] | None:
+        """The message stored, [] when there is nothing to send, None when another run
+        claimed its matches or its slot first."""
         recipient = window.recipient
         digest = build_digest(
             matches,
@@ -202,7 +234,7 @@ class Dispatcher:
             slot=slot,
         )
         if message_id is None:  # a concurrent run claimed these matches or this slot first
-            return []
+            return None
         markdown = self.renderer.render_markdown(digest)
         return [
             Composed(recipient.id, kind, digest.subject, message_id, digest.match_count, markdown)
