@@ -248,7 +248,7 @@ def _near_by_pairs(doc, left, right, distance):
 def test_near_gives_what_comparing_every_pair_gave(words: list[str], distance: int) -> None:
     from vigil.article import Article
     from vigil.rules.document import Document
-    from vigil.rules.near import near as _near
+    from vigil.rules.operators.near import near as _near
 
     text = " ".join(words)
     doc = Document(Article(title="", body=text, outlet="x"))

@@ -7,9 +7,7 @@ from hypothesis import strategies as st
 
 from vigil.article import Article
 from vigil.rules import Matcher, load_ruleset
-from vigil.rules.compiled import compile_node
 from vigil.rules.document import Document
-from vigil.rules.evaluate import evaluate
 from vigil.rules.query import TermNode, parse_query, walk
 from vigil.rules.scanner import TermScanner
 from vigil.sources import read_article_folder
@@ -31,11 +29,11 @@ def test_shipped_rules_on_the_seed_article_and_the_rule_examples() -> None:
             articles.append(Article(title=text[:40], body=text, outlet="x"))
     nodes = [rule.condition for rule in ruleset.rules]
     nodes += [rule.event.object for rule in ruleset.rules if rule.event and rule.event.object]
-    compiled = [(node, compile_node(node)) for node in nodes]
+    compiled = [(node, node.compile()) for node in nodes]
     for doc in matcher.prepare_many(articles):
         for node, function in compiled:
             for lo, hi in regions(doc):
-                assert function(doc, lo, hi) == evaluate(node, doc, (lo, hi))
+                assert function(doc, lo, hi) == node.evaluate(doc, (lo, hi))
 
 
 QUERIES = [
@@ -73,6 +71,6 @@ def test_compiled_queries_agree_with_the_tree_walk(title: str, body: str, query:
     terms = [n.term for n in walk(node) if isinstance(n, TermNode)]
     doc = MATCHER.prepare(Article(title=title, body=body, outlet="x"))
     doc.term_hits = {**TermScanner(terms).scan(doc.folded), **doc.term_hits}
-    function = compile_node(node)
+    function = node.compile()
     for lo, hi in regions(doc):
-        assert function(doc, lo, hi) == evaluate(node, doc, (lo, hi))
+        assert function(doc, lo, hi) == node.evaluate(doc, (lo, hi))

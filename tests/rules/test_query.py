@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from vigil.article import Article
 from vigil.errors import QueryError
 from vigil.rules.document import Document
-from vigil.rules.evaluate import evaluate
 from vigil.rules.query import TermNode, parse_query, query_text, walk
 from vigil.rules.scanner import TermScanner
 
@@ -18,7 +17,7 @@ def holds(query: str, title: str, body: str = "") -> bool:
     terms = [n.term for n in walk(node) if isinstance(n, TermNode)]
     doc = Document(Article(title=title, body=body, outlet="x"))
     doc.term_hits = TermScanner(terms).scan(doc.folded)
-    return evaluate(node, doc, (0, len(doc.text))) is not None
+    return node.evaluate(doc, (0, len(doc.text))) is not None
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from functools import cached_property
 
 from vigil.article import Article
-from vigil.rules.query import compile_regex
+from vigil.rules.operators.regex import compile_regex
 from vigil.rules.scanner import Span
 from vigil.rules.terms import Term
 from vigil.text import FoldedText, fold, sentence_spans

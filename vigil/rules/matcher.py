@@ -18,17 +18,12 @@ from dataclasses import dataclass
 from vigil.article import Article
 from vigil.match import Match
 from vigil.rules import parallel
-from vigil.rules.compiled import Evaluator, compile_node
 from vigil.rules.document import Document
-from vigil.rules.evaluate import evaluate
 from vigil.rules.events import Event, Mention, find_events, mentions
 from vigil.rules.evidence import Outcome, evidence
 from vigil.rules.model import Rule, RuleSet
-from vigil.rules.needs import Key, _anchor_cost, necessary
-from vigil.rules.query import (
-    TermNode,
-    walk,
-)
+from vigil.rules.operators.base import Evaluator, Key, anchor_cost
+from vigil.rules.query import walk
 from vigil.rules.scanner import Span, TermScanner
 from vigil.rules.terms import Term
 
@@ -68,22 +63,22 @@ class Matcher:
             nodes = list(walk(rule.condition))
             if rule.event and rule.event.object is not None:
                 nodes += list(walk(rule.event.object))
-            terms += [node.term for node in nodes if isinstance(node, TermNode)]
-            groups = necessary(rule.condition)
+            terms += [term for node in nodes for term in node.scanned_terms()]
+            groups = rule.condition.necessary()
             others: tuple[frozenset[Key], ...] = ()
             if groups is None or not groups:
                 self._always.append(index)
             else:
-                anchor = min(groups, key=_anchor_cost)
+                anchor = min(groups, key=anchor_cost)
                 others = tuple(g for g in groups if g is not anchor)
                 for key in anchor:
                     self._by_key.setdefault(key, []).append(index)
             event_object = (
-                compile_node(rule.event.object)
+                rule.event.object.compile()
                 if rule.event is not None and rule.event.object is not None
                 else None
             )
-            self._plans.append(_Plan(rule, others, compile_node(rule.condition), event_object))
+            self._plans.append(_Plan(rule, others, rule.condition.compile(), event_object))
         self._compiled = {plan.rule.id: plan for plan in self._plans}
         self.scanner = TermScanner(terms)
         self._helper: parallel.Helper | None = None
@@ -221,7 +216,7 @@ class Matcher:
         for event in self.events(spec.action, doc):
             if not _fits(event.source, spec.source) or not _fits(event.target, spec.target):
                 continue
-            if spec.object is not None and evaluate(spec.object, doc, event.clause) is None:
+            if spec.object is not None and spec.object.evaluate(doc, event.clause) is None:
                 continue
             return event
         return None
@@ -257,8 +252,8 @@ class _Plan:
 
 def _plan_of(rule: Rule) -> _Plan:
     spec = rule.event
-    event_object = compile_node(spec.object) if spec and spec.object is not None else None
-    return _Plan(rule, (), compile_node(rule.condition), event_object)
+    event_object = spec.object.compile() if spec and spec.object is not None else None
+    return _Plan(rule, (), rule.condition.compile(), event_object)
 
 
 def _fits(mention: Mention | None, wanted: str | None) -> bool:

@@ -9,198 +9,130 @@
 
 Adjacent clauses without an operator are joined by AND. Operators are upper case; ``or`` in
 lower case is a word. NOT binds tighter than NEAR, NEAR tighter than AND, AND tighter than OR.
+
+The grammar is assembled from the operators of :mod:`vigil.rules.operators`, each of which
+brings its own piece of it and builds its own nodes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-import re2
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
 from lark.exceptions import VisitError
 
-from vigil.errors import QueryError, TermError
-from vigil.rules.terms import Term
+from vigil.errors import QueryError
+from vigil.rules.operators import operators
+from vigil.rules.operators.actor import ActorNode
+from vigil.rules.operators.base import Node, Syntax, walk
+from vigil.rules.operators.logic import AndNode, NotNode, OrNode
+from vigil.rules.operators.near import NearNode
+from vigil.rules.operators.regex import RegexNode
+from vigil.rules.operators.scope import ScopeNode
+from vigil.rules.operators.term import TermNode
 
-GRAMMAR = r"""
-?start: or_expr
-?or_expr: and_expr (_OR and_expr)*
-?and_expr: not_expr (_AND? not_expr)*
-?not_expr: _NOT not_expr -> negation
-         | near_expr
-?near_expr: primary (NEAR primary)*
-?primary: "(" or_expr ")"
-        | SCOPE primary -> scoped
-        | CASE (WORD | PHRASE) -> case_term
-        | PHRASE -> phrase
-        | ACTOR -> actor
-        | REGEX -> regex
-        | WORD -> word
-
-_OR.3: /OR(?![^\s()"])/
-_AND.3: /AND(?![^\s()"])/
-_NOT.3: /NOT(?![^\s()"])/
-NEAR.3: /NEAR\/[0-9]+(?![^\s()"])/
-SCOPE.3: /(title|body|sentence|paragraph):/
-CASE.3: /case:/
-ACTOR.2: /@[A-Z]{3}([A-Z]{3})?(?![^\s()"])/
-REGEX.2: /\/(?:[^\/\\\n]|\\.)+\//
-PHRASE: /"[^"\n]*"/
-WORD: /[^\s()"\/@:][^\s()":]*/
-
-%import common.WS
-%ignore WS
-"""
-
-
-# -- the syntax tree ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TermNode:
-    term: Term
-
-
-@dataclass(frozen=True, slots=True)
-class ActorNode:
-    code: str  # TUR, or TURGOV with a role
-
-
-@dataclass(frozen=True, slots=True)
-class RegexNode:
-    pattern: str
-
-
-@dataclass(frozen=True, slots=True)
-class AndNode:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OrNode:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NotNode:
-    child: Node
-
-
-@dataclass(frozen=True, slots=True)
-class NearNode:
-    left: Node
-    right: Node
-    distance: int
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeNode:
-    scope: str  # title | body | sentence | paragraph
-    child: Node
-
-
-Node = TermNode | ActorNode | RegexNode | AndNode | OrNode | NotNode | NearNode | ScopeNode
+__all__ = [
+    "ActorNode",
+    "AndNode",
+    "NearNode",
+    "Node",
+    "NotNode",
+    "OrNode",
+    "QueryParser",
+    "RegexNode",
+    "ScopeNode",
+    "TermNode",
+    "has_positive",
+    "locatable",
+    "parse_query",
+    "query_text",
+    "walk",
+]
 
 
 def locatable(node: Node) -> bool:
     """Whether the node stands for places in the text, so NEAR can measure between them."""
-    if isinstance(node, TermNode | ActorNode | RegexNode):
-        return True
-    return isinstance(node, OrNode) and all(locatable(child) for child in node.children)
+    return node.locatable()
 
 
 def query_text(node: Node) -> str:
     """The node written back in the query syntax (for explanations)."""
-    match node:
-        case TermNode(term):
-            return str(term)
-        case ActorNode(code):
-            return f"@{code}"
-        case RegexNode(pattern):
-            return f"/{pattern}/"
-        case AndNode(children):
-            return " AND ".join(_grouped(child) for child in children)
-        case OrNode(children):
-            return " OR ".join(_grouped(child) for child in children)
-        case NotNode(child):
-            return f"NOT {_grouped(child)}"
-        case NearNode(left, right, distance):
-            return f"{_grouped(left)} NEAR/{distance} {_grouped(right)}"
-        case ScopeNode(scope, child):
-            return f"{scope}:{_grouped(child)}"
-    raise TypeError(node)
+    return node.query_text()
 
 
-def _grouped(node: Node) -> str:
-    text = query_text(node)
-    return f"({text})" if isinstance(node, AndNode | OrNode | NearNode) else text
+def has_positive(node: Node) -> bool:
+    """Whether the node can only be true because something is present (not only absent)."""
+    return node.positive()
 
 
-# -- parsing -----------------------------------------------------------------------------
-
-# The basic lexer reads OR, AND, NOT and NEAR/n as operators wherever they stand, so a query
-# that starts with one is an error, not a search for the word "OR".
-_PARSER = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
+# -- the grammar, from the operators -----------------------------------------------------
 
 
-@v_args(inline=True)
-class _Build(Transformer[Token, Node | Token]):
-    def word(self, token: Token) -> TermNode:
-        return TermNode(_term(str(token), token))
+def grammar(syntaxes: Iterable[Syntax]) -> str:
+    """The lark grammar of these pieces: operator levels loosest first, then the clauses."""
+    pieces = list(syntaxes)
+    levels = sorted((s for s in pieces if s.binds is not None), key=lambda s: s.binds or 0)
+    names = [s.name or f"level{s.binds}" for s in levels] + ["primary"]
+    lines = [f"?start: {names[0]}"]
+    for index, level in enumerate(levels):
+        rule = level.rule.format(self=names[index], next=names[index + 1], top=names[0])
+        lines.append(f"?{names[index]}: {rule}")
+    clauses = [f'"(" {names[0]} ")"']
+    clauses += [s.rule.format(top=names[0]) for s in pieces if s.binds is None]
+    lines.append("?primary: " + "\n        | ".join(clauses))
+    lines += [terminal for s in pieces for terminal in s.terminals]
+    lines += ["%import common.WS", "%ignore WS"]
+    return "\n".join(lines) + "\n"
 
-    def phrase(self, token: Token) -> TermNode:
-        return TermNode(_term(str(token)[1:-1], token))
 
-    def case_term(self, _case: Token, token: Token) -> TermNode:
-        text = str(token)[1:-1] if token.type == "PHRASE" else str(token)
-        return TermNode(_term(text, token, case_sensitive=True))
+def _callback(build: Callable[..., Any]) -> Callable[..., Any]:
+    def method(_self: object, *children: Any) -> Any:
+        return build(*children)
 
-    def actor(self, token: Token) -> ActorNode:
-        return ActorNode(str(token)[1:])
+    return method
 
-    def regex(self, token: Token) -> RegexNode:
-        pattern = str(token)[1:-1].replace("\\/", "/")
-        problem = regex_problem(pattern)
-        if problem:
-            raise QueryError(f"regex /{pattern}/: {problem}", token.column)
-        return RegexNode(pattern)
 
-    def negation(self, child: Node) -> NotNode:
-        return NotNode(child)
+class QueryParser:
+    """A parser for the query language of these operators (every operator by default)."""
 
-    def scoped(self, scope: Token, child: Node) -> ScopeNode:
-        return ScopeNode(str(scope)[:-1], child)
+    def __init__(self, kinds: Iterable[type[Node]] | None = None) -> None:
+        syntaxes = [s for kind in (operators() if kinds is None else kinds) for s in kind.syntax]
+        self.grammar = grammar(syntaxes)
+        self.keywords = tuple(k for s in syntaxes for k in s.keywords)
+        # The basic lexer reads OR, AND, NOT and NEAR/n as operators wherever they stand, so a
+        # query that starts with one is an error, not a search for the word "OR".
+        self._lark = Lark(self.grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
+        callbacks = {name: _callback(b) for s in syntaxes for name, b in s.callbacks.items()}
+        self._build = v_args(inline=True)(type("Build", (Transformer,), callbacks))
 
-    def or_expr(self, *children: Node) -> OrNode:
-        return OrNode(tuple(children))
-
-    def and_expr(self, *children: Node) -> AndNode:
-        return AndNode(tuple(children))
-
-    def near_expr(self, node: Node, *parts: Node | Token) -> Node:
-        for index in range(0, len(parts), 2):
-            operator, right = parts[index], parts[index + 1]
-            assert isinstance(operator, Token) and not isinstance(right, Token)
-            distance = int(str(operator).split("/")[1])
-            for side in (node, right):
-                if not locatable(side):
-                    raise QueryError(
-                        f"{operator} needs words, phrases, actors or OR-groups on both sides, "
-                        f"not {query_text(side)!r}",
-                        operator.column,
-                    )
-            node = NearNode(node, right, distance)
+    def parse(self, text: str) -> Node:
+        """Parse ``text``; raise QueryError with a 1-based column and what was expected."""
+        if not text.strip():
+            raise QueryError("empty query", 1)
+        _check_nesting(text)
+        try:
+            tree = self._lark.parse(text)
+        except UnexpectedInput as exc:
+            column = exc.column if exc.column > 0 else None
+            raise QueryError(_describe(exc, text, self.keywords), column) from None
+        except RecursionError:
+            raise QueryError(_TOO_DEEP) from None
+        try:
+            node = self._build().transform(tree)
+        except RecursionError:
+            raise QueryError(_TOO_DEEP) from None
+        except VisitError as exc:
+            if isinstance(exc.orig_exc, QueryError):
+                raise exc.orig_exc from None
+            raise
+        if isinstance(node, Token):  # a lone token the transformer had no rule for
+            raise QueryError(f"unexpected {node!s}", node.column)
+        assert isinstance(node, Node)
+        if not node.positive():
+            raise QueryError("a query must require at least one word, phrase, actor or regex")
         return node
-
-
-def _term(text: str, token: Token, *, case_sensitive: bool = False) -> Term:
-    try:
-        return Term.parse(text, case_sensitive=case_sensitive)
-    except TermError as exc:
-        raise QueryError(str(exc), token.column) from None
 
 
 MAX_NESTING = 32  # parentheses (and NOTs in a row) a query may nest: far past any real rule
@@ -228,33 +160,19 @@ def _check_nesting(text: str) -> None:
             )
 
 
+_TOO_DEEP = f"the query nests too deeply (at most {MAX_NESTING} levels)"
+_DEFAULT: QueryParser | None = None
+
+
 def parse_query(text: str) -> Node:
-    """Parse ``text``; raise QueryError with a 1-based column and what was expected."""
-    if not text.strip():
-        raise QueryError("empty query", 1)
-    _check_nesting(text)
-    try:
-        tree = _PARSER.parse(text)
-    except UnexpectedInput as exc:
-        raise QueryError(_describe(exc, text), exc.column if exc.column > 0 else None) from None
-    except RecursionError:
-        raise QueryError(f"the query nests too deeply (at most {MAX_NESTING} levels)") from None
-    try:
-        node = _Build().transform(tree)
-    except RecursionError:
-        raise QueryError(f"the query nests too deeply (at most {MAX_NESTING} levels)") from None
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, QueryError):
-            raise exc.orig_exc from None
-        raise
-    if isinstance(node, Token):  # a lone token the transformer had no rule for
-        raise QueryError(f"unexpected {node!s}", node.column)
-    if not has_positive(node):
-        raise QueryError("a query must require at least one word, phrase, actor or regex")
-    return node
+    """Parse ``text`` with every operator; raise QueryError with a 1-based column."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = QueryParser()
+    return _DEFAULT.parse(text)
 
 
-def _describe(exc: UnexpectedInput, text: str) -> str:
+def _describe(exc: UnexpectedInput, text: str, keywords: tuple[str, ...]) -> str:
     token = getattr(exc, "token", None)
     if token is not None and getattr(token, "type", "") == "$END":
         return "the query ends too early (an operator without its right side, or a '(' not closed)"
@@ -272,68 +190,6 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
         # An UnexpectedCharacters, whose pos_in_stream is the offset (lark declares it None).
         pos = cast(int, exc.pos_in_stream)
         start = text.rfind(" ", 0, pos) + 1
-        return (
-            f"unknown scope {text[start : pos + 1]!r}: "
-            "use title:, body:, sentence:, paragraph: or case:"
-        )
+        known = ", ".join(keywords[:-1]) + f" or {keywords[-1]}" if keywords else "none"
+        return f"unknown scope {text[start : pos + 1]!r}: use {known}"
     return f"unexpected character {char!r}"
-
-
-def has_positive(node: Node) -> bool:
-    """Whether the node can only be true because something is present (not only absent)."""
-    match node:
-        case TermNode() | ActorNode() | RegexNode() | NearNode():
-            return True
-        case NotNode():
-            return False
-        case ScopeNode(_, child):
-            return has_positive(child)
-        case AndNode(children):
-            return any(has_positive(child) for child in children)
-        case OrNode(children):
-            return all(has_positive(child) for child in children)
-    raise TypeError(node)
-
-
-# RE2's compiled program size past which a regex is refused: linear time is still time, and
-# /(\w+\W+){1000}\d/ (19,005 instructions) cost a minute more on a 1 MB article. The regexes
-# of real rules are a few hundred at most; /(\w+\W+){20}\d/ is 385.
-MAX_REGEX_PROGRAM = 2_000
-
-
-def regex_problem(pattern: str) -> str | None:
-    """Why ``pattern`` is refused (RE2 cannot run it, or it is too costly), or None."""
-    try:
-        compiled = compile_regex(pattern)
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode(errors="replace")
-        return f"not accepted by the linear-time RE2 engine ({reason})"
-    if compiled.programsize > MAX_REGEX_PROGRAM:
-        return (
-            f"too costly: its compiled program has {compiled.programsize:,} instructions, more "
-            f"than {MAX_REGEX_PROGRAM:,} (fewer or bounded repetitions, e.g. {{1,5}} not {{1000}})"
-        )
-    return None
-
-
-def compile_regex(pattern: str) -> re2._Regexp[str]:
-    """Compile with RE2, quietly: its C++ logging would write to stderr on every bad pattern."""
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern, options)
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of the tree, depth first."""
-    yield node
-    match node:
-        case AndNode(children) | OrNode(children):
-            for child in children:
-                yield from walk(child)
-        case NotNode(child) | ScopeNode(_, child):
-            yield from walk(child)
-        case NearNode(left, right, _):
-            yield from walk(left)
-            yield from walk(right)
