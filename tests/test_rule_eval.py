@@ -228,6 +228,10 @@ def test_failing_clauses_blame_the_part_that_failed() -> None:
         "(the object must also occur in that sentence: offer*)",
     )
     assert failing_clauses(["✓ a: found 'a'"]) == ()
+    # Alternatives that all failed: each is explained, down to its words.
+    either = ["✗ (a OR b) OR (c AND d)", "  ✗ a OR b", "    ✗ a: not found", "    ✗ b: not found",
+              "  ✗ c AND d", "    ✓ c: found 'c'", "    ✗ d: not found"]  # fmt: skip
+    assert failing_clauses(either) == ("✗ a OR b", "✗ d: not found")
 
 
 # -- reading labels files -----------------------------------------------------------------------

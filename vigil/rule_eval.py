@@ -293,8 +293,8 @@ class _Step:
 
 def failing_clauses(lines: Sequence[str]) -> tuple[str, ...]:
     """The failed clauses to blame among ``explain_rule``'s lines (indented two spaces a
-    level): below a failed clause whose parts partly hold, its failed parts; a failed clause
-    whose parts all fail (an OR that found nothing) is blamed whole, not part by part."""
+    level): below a failed clause, its failed parts, down to the words; but a clause whose
+    parts are all words and all failed (an OR of terms that found none) is blamed whole."""
     roots: list[_Step] = []
     stack: list[tuple[int, _Step]] = []
     for line in lines:
@@ -316,6 +316,9 @@ def _blame(step: _Step) -> list[str]:
     if not step.failed:
         return []
     failed = [child for child in step.children if child.failed]
-    if not failed or (len(step.children) > 1 and len(failed) == len(step.children)):
+    every_word_failed = len(failed) == len(step.children) > 1 and not any(
+        child.children for child in failed
+    )
+    if not failed or every_word_failed:
         return [step.text]
     return [text for child in failed for text in _blame(child)]
