@@ -248,7 +248,7 @@ def test_every_bad_line_is_named_with_its_file_and_line(tmp_path: Path) -> None:
             '{"title": "T", "text": "x", "labels": {"drones": 2, "tanks": true}}',  # 4
             '{"title": "T", "text": "x", "labels": {"drone": 1}}',  # 5: unknown key
             '{"title": "T", "text": "x", "labels": {"tag:xyz": 0}}',  # 6: unknown tag
-            '{"title": "T", "text": "x", "labels": {"tag:Heavi": 0}}',  # 7
+            '{"title": "T", "text": "x", "labels": {"tag:Heavi": 0, "tag:arms": 1, "tag:Arms": 0}}',
             "",  # blank lines are skipped, and still counted
             '{"title": "T", "text": "x", "labels": {"rejected": 1}, '
             '"direction": {"rejected": "Russia to Turkey", "drones": "RUS → TUR"}}',  # 9
@@ -267,6 +267,7 @@ def test_every_bad_line_is_named_with_its_file_and_line(tmp_path: Path) -> None:
         f"{bad}:6: label 'tag:xyz' names no rule and no tag of the rule set",
         f"{bad}:7: label 'tag:Heavi' names no rule and no tag of the rule set "
         "(did you mean 'tag:heavy'?)",
+        f"{bad}:7: 'tag:arms' is labelled both 1 and 0",
         f"{bad}:9: direction \"Russia to Turkey\" for 'rejected': write it as 'RUS → TUR'",
         f"{bad}:9: direction for 'drones', which is no event rule",
         f"{bad}:10: unknown field 'label' (fields: title, text, link, published, outlet, "

@@ -133,7 +133,7 @@ def _item(
         problems.append(f"{where}: an item is a JSON object, not {type(record).__name__}")
         return None
     mark = len(problems)
-    for field in record.keys() - set(FIELDS):
+    for field in sorted(record.keys() - set(FIELDS)):
         problems.append(f"{where}: unknown field {field!r} (fields: {', '.join(FIELDS)})")
     for field in ("title", "text"):
         if not isinstance(record.get(field), str):
@@ -180,8 +180,8 @@ def _labels(
             problems.append(f"{where}: label {unknown_key(key, known)}")
         elif label is not None and (type(label) is not int or label not in (0, 1)):
             problems.append(f"{where}: label {key!r} is {json.dumps(label)}: use 1, 0 or null")
-        elif label is not None:
-            labels[name] = label
+        elif label is not None and labels.setdefault(name, label) != label:
+            problems.append(f"{where}: {name!r} is labelled both 1 and 0")
     return labels
 
 
