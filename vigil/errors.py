@@ -8,6 +8,7 @@ server concerned, and what to do; the CLI prints the message without a traceback
     │   ├── QueryError          a rule's query does not parse (also a ValueError)
     │   └── TermError           a term that cannot be matched (also a ValueError)
     ├── FileFormatError         a rules, actors or feeds file is malformed: every problem
+    │   └── LabelsError         a labels file for ``vigil rules eval`` is unusable: every problem
     ├── LocalFileError          a local file vigil will not read (a FIFO, too large)
     ├── SourceError             an article file or a feed could not be read or parsed
     │   ├── OverCap             a response decoded to more than its cap
@@ -49,6 +50,12 @@ class FileFormatError(VigilError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class LabelsError(FileFormatError):
+    """A labels file of ``vigil rules eval`` (or a ``--key``) is unusable: a line that is not
+    JSON, lacks its title or text, labels a key no rule or tag of the rule set has, or gives a
+    label other than 1, 0 or null. Fix each file:line named; nothing is evaluated until then."""
 
 
 class LocalFileError(VigilError):
