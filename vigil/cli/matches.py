@@ -194,8 +194,10 @@ def labels(
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"{len(found)} label(s)")
-    for column in ("item", "rule", "verdict", "by", "labelled", "note", "title"):
+    for column in ("item", "rule", "verdict", "by", "labelled"):
         table.add_column(column, justify="right" if column == "item" else "left")
+    table.add_column("note")
+    table.add_column("title", max_width=50)  # wrapped past 50 columns, never cut
     for entry in found:
         table.add_row(
             str(entry.item_id),
@@ -204,7 +206,7 @@ def labels(
             entry.author or "",
             f"{entry.labelled_at:{MINUTE_FORMAT}}",
             entry.note or "",
-            entry.title[:70],
+            entry.title,
         )
     out.print(table)
 
