@@ -14,6 +14,9 @@ server concerned, and what to do; the CLI prints the message without a traceback
     │   ├── OverCap             a response decoded to more than its cap
     │   └── UnsupportedEncoding a Content-Encoding vigil cannot decode
     ├── StoreError              the store cannot be opened
+    ├── LabelError              an analyst's label cannot be stored
+    │   ├── UnknownItem         no stored item has that id
+    │   └── WrongVerdict        the verdict contradicts what the rule matched
     ├── DeliveryError           a message could not be delivered (permanent or not)
     └── PrefectServerError      the Prefect server vigil started did not come up
 """
@@ -79,6 +82,41 @@ class UnsupportedEncoding(SourceError):
 class StoreError(VigilError):
     """The store cannot be opened: its folder is not writable, its file is not a database, or
     its server does not answer. The message names the file or server and what to do."""
+
+
+class LabelError(VigilError):
+    """An analyst's label (``vigil matches label``) cannot be stored; nothing was written. The
+    message says why: fix the item id, the rule id or the verdict it names."""
+
+
+class UnknownItem(LabelError):
+    """No stored item has this id: take the id from ``vigil matches export`` or a digest."""
+
+    def __init__(self, item_id: int) -> None:
+        self.item_id = item_id
+        super().__init__(f"no stored item has the id {item_id}")
+
+
+class WrongVerdict(LabelError):
+    """The verdict contradicts the store: relevant and irrelevant judge a match the rule made,
+    missed names an item it did not match. Use the other kind of verdict."""
+
+    def __init__(self, item_id: int, rule_id: str, verdict: str, *, matched: bool) -> None:
+        self.item_id = item_id
+        self.rule_id = rule_id
+        self.verdict = verdict
+        self.matched = matched
+        if matched:
+            reason = (
+                f"{rule_id} matched item {item_id}, so it cannot have missed it; "
+                "label the match relevant or irrelevant"
+            )
+        else:
+            reason = (
+                f"{rule_id} did not match item {item_id}, so there is no match to call "
+                f"{verdict}; label it missed if the rule should have matched it"
+            )
+        super().__init__(reason)
 
 
 class DeliveryError(VigilError):

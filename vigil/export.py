@@ -1,4 +1,5 @@
-"""``vigil matches export``: every match as one JSON line or CSV row, streamed.
+"""``vigil matches export``: every match as one JSON line or CSV row, streamed, with the
+analyst's label of it (``vigil matches label``) or none.
 
 Rows are read through a server-side cursor and written one by one, so memory stays flat
 however many matches the store holds (``benchmarks/workbench.py`` measures it).
@@ -17,8 +18,16 @@ from vigil.rules.model import RuleSet
 FIELDS = (
     "item_id", "link", "title", "outlet", "published", "first_seen", "rule_id", "rule_tags",
     "actors", "source", "target", "direction", "evidence", "score", "matched_at", "delivered",
-    "delivered_at",
+    "delivered_at", "label",
 )  # fmt: skip
+# CSV has no nested values: each part of the label gets a column, empty when not labelled.
+LABEL_COLUMNS = {
+    "label_verdict": "verdict",
+    "label_author": "author",
+    "label_note": "note",
+    "labelled_at": "labelled_at",
+}
+CSV_FIELDS = (*FIELDS[:-1], *LABEL_COLUMNS)
 
 
 def records(rows: Iterable[Any], ruleset: RuleSet) -> Iterator[dict[str, Any]]:
@@ -46,7 +55,19 @@ def records(rows: Iterable[Any], ruleset: RuleSet) -> Iterator[dict[str, Any]]:
             "matched_at": _iso(row.matched_at),
             "delivered": row.delivered_at is not None,
             "delivered_at": _iso(row.delivered_at),
+            "label": _label(row),
         }
+
+
+def _label(row: Any) -> dict[str, Any] | None:
+    if row.verdict is None:
+        return None
+    return {
+        "verdict": row.verdict,
+        "author": row.label_author,
+        "note": row.label_note,
+        "labelled_at": _iso(row.labelled_at),
+    }
 
 
 def write_jsonl(out: TextIO, rows: Iterable[Mapping[str, Any]], tick: Callable[[], None]) -> int:
@@ -60,12 +81,16 @@ def write_jsonl(out: TextIO, rows: Iterable[Mapping[str, Any]], tick: Callable[[
 
 
 def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], tick: Callable[[], None]) -> int:
-    """CSV for spreadsheets: lists joined with '; ', booleans as true/false."""
-    writer = csv.DictWriter(out, fieldnames=FIELDS)
+    """CSV for spreadsheets: lists joined with '; ', booleans as true/false, the label in
+    columns of its own."""
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
     writer.writeheader()
     count = 0
     for record in rows:
-        writer.writerow({key: _cell(value) for key, value in record.items()})
+        flat = {key: value for key, value in record.items() if key != "label"}
+        label = record.get("label") or {}
+        flat.update({column: label.get(part) for column, part in LABEL_COLUMNS.items()})
+        writer.writerow({key: _cell(value) for key, value in flat.items()})
         count += 1
         tick()
     return count

@@ -1,4 +1,5 @@
-"""``vigil rules stats``: which rules work, which are noisy, which never fire."""
+"""``vigil rules stats``: which rules work, which are noisy, which never fire, and how precise
+the analysts' labels (``vigil matches label``) say each one is."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from vigil.rules.model import RuleSet
-from vigil.store import Store
+from vigil.store import LabelCounts, Store
 
 SPARK = "▁▂▃▄▅▆▇█"
 NOISY_SHARE = 0.3  # a rule matching more than this share of the items is flagged noisy
@@ -25,6 +26,18 @@ class RuleStats:
     last_hit: datetime | None
     daily: dict[str, int] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
+    # Analysts' labels of the window's items: matches judged relevant or irrelevant, items the
+    # rule missed; precision = relevant / (relevant + irrelevant), None without such labels.
+    relevant: int = 0
+    irrelevant: int = 0
+    missed: int = 0
+    precision: float | None = None
+
+    def precision_text(self) -> str:
+        """``0.83 (6)``: the measured precision and how many labels it rests on; ``–`` none."""
+        if self.precision is None:
+            return "–"
+        return f"{self.precision:.2f} ({self.relevant + self.irrelevant})"
 
     def spark(self, days: list[str]) -> str:
         counts = [self.daily.get(day, 0) for day in days]
@@ -65,15 +78,18 @@ def rule_stats(
     now: datetime | None = None,
     noisy_share: float = NOISY_SHARE,
 ) -> StatsReport:
-    """Per rule of ``ruleset`` (and any rule id still in the store), over items first seen
-    since ``since`` (default: since the first item)."""
+    """Per rule of ``ruleset`` (and any rule id still in the store's matches or labels), over
+    items first seen since ``since`` (default: since the first item)."""
     now = now or store.clock()
     start = since or store.first_item_seen() or now
     total, activity, daily = store.rule_activity(since)
+    labels = store.label_counts_by_rule(since)
     report = StatsReport(start, now, total, [])
     defined = {rule.id: rule for rule in ruleset.rules}
-    for rule_id in [*defined, *sorted(set(activity) - set(defined))]:
+    for rule_id in [*defined, *sorted((set(activity) | set(labels)) - set(defined))]:
         hits, items_hit, last = activity.get(rule_id, (0, 0, None))
+        counts = labels.get(rule_id, LabelCounts())
+        judged = counts.relevant + counts.irrelevant
         rule = defined.get(rule_id)
         share = items_hit / total if total else 0.0
         flags = []
@@ -96,6 +112,10 @@ def rule_stats(
                 last_hit=last,
                 daily=daily.get(rule_id, {}),
                 flags=flags,
+                relevant=counts.relevant,
+                irrelevant=counts.irrelevant,
+                missed=counts.missed,
+                precision=counts.relevant / judged if judged else None,
             )
         )
     return report

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vigil.cli import app
-from vigil.export import FIELDS
+from vigil.export import CSV_FIELDS, FIELDS
 from vigil.monitor import Monitor
 from vigil.pipeline import run_once
 from vigil.schedule import Cadence
@@ -60,7 +60,7 @@ def test_export_csv_filtered_by_rule_and_date(demo: Settings, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == 3 and {row["rule_id"] for row in rows} == {"bayraktar-tb2"}
-    assert list(rows[0]) == list(FIELDS)
+    assert list(rows[0]) == list(CSV_FIELDS)
     assert rows[0]["delivered"] == "true" and "; " in rows[0]["rule_tags"]
     assert "wrote 3 matches" in result.output
     # wall clock: the CLI stores and filters by the wall clock; any hour gives the same dates.

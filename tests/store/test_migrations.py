@@ -20,7 +20,9 @@ def test_the_migrations_build_exactly_the_declared_schema(database_url: str) -> 
             differences = compare_metadata(MigrationContext.configure(conn), metadata)
         assert differences == []
         tables = set(inspect(store.engine).get_table_names())
-        assert tables >= {"items", "matches", "messages", "deliveries", "feeds", "run_locks"}
+        assert tables >= {
+            "items", "matches", "messages", "deliveries", "feeds", "run_locks", "labels"
+        }  # fmt: skip
     finally:
         store.close()
 
@@ -70,7 +72,7 @@ def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) ->
     assert "ix_matches_matched_at" not in indexes
     store.close()
     reopened = Store(database_url)
-    assert current_revision(reopened.engine) == head_revision() == "0003"
+    assert current_revision(reopened.engine) == head_revision() == "0004"
     indexes = {index["name"] for index in inspect(reopened.engine).get_indexes("matches")}
     assert "ix_matches_matched_at" in indexes
     assert "origin" in {column["name"] for column in inspect(reopened.engine).get_columns("items")}
@@ -100,3 +102,31 @@ def test_stored_identities_are_scoped_to_their_feed_on_upgrade(database_url: str
     assert upgraded.known([seen.canonical_id]) == {seen.canonical_id}
     assert ingest(upgraded, [seen], lambda found: [[] for _ in found]) == []
     upgraded.close()
+
+
+def test_the_labels_table_comes_with_0004_and_goes_with_its_downgrade(database_url: str) -> None:
+    """A store of an older vigil gets the labels table on opening, its items labellable; taking
+    0004 back removes the table and leaves the items and matches as they were."""
+    from vigil.article import Article
+    from vigil.match import Match
+    from vigil.store import NewItem
+
+    store = Store(database_url)
+    found = [Match("drones", "TB2", ((0, 3),), ("TB2",), (), 1.0)]
+    [stored], _ = store.write_batch(
+        [NewItem(Article(title="A", body="TB2", outlet="X"), "h", found)]
+    )
+    store.label_item(stored.item_id, "drones", "relevant", "right", "ana")
+    with store.engine.begin() as conn:
+        _downgrade(conn, "0003")
+    assert "labels" not in inspect(store.engine).get_table_names()
+    assert store.counts()["matches"] == 1
+    store.close()
+    reopened = Store(database_url)
+    assert current_revision(reopened.engine) == "0004"
+    assert reopened.labels_for() == []  # the labels went with the table; the items stayed
+    columns = {column["name"] for column in inspect(reopened.engine).get_columns("labels")}
+    assert columns == {"item_id", "rule_id", "verdict", "note", "author", "labelled_at"}
+    assert reopened.label_item(stored.item_id, "drones", "irrelevant") is None
+    assert [label.verdict for label in reopened.labels_for()] == ["irrelevant"]
+    reopened.close()

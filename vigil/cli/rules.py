@@ -60,8 +60,9 @@ def rules_stats(
     ] = 0.3,
     rules: RulesOption = None,
 ) -> None:
-    """Per rule: hits, hits per day and week, share of items, last hit, the last 14 days, and
-    flags for rules that never matched and rules that match too much."""
+    """Per rule: hits, hits per day and week, share of items, last hit, the last 14 days, the
+    precision measured by analysts' labels (with how many it rests on) and the items labelled
+    missed, and flags for rules that never matched and rules that match too much."""
     from vigil.stats import rule_stats
 
     _, ruleset, store = open_store(rules)
@@ -83,11 +84,12 @@ def rules_stats(
         title=f"{len(report.rules)} rules over {report.items} items first seen "
         f"{report.since:{DAY_FORMAT}} to {report.until:{DAY_FORMAT}}"
     )
-    for column in ("rule", "hits", "per day", "per week", "share", "last hit", "14 days", "flags"):
-        table.add_column(
-            column,
-            justify="right" if column in {"hits", "per day", "per week", "share"} else "left",
-        )
+    counted = {"hits", "per day", "per week", "share", "precision", "missed"}
+    for column in (
+        "rule", "hits", "per day", "per week", "share", "last hit", "14 days", "precision",
+        "missed", "flags",
+    ):  # fmt: skip
+        table.add_column(column, justify="right" if column in counted else "left")
     for entry in report.rules:
         style = "yellow" if entry.flags else ""
         table.add_row(
@@ -98,6 +100,8 @@ def rules_stats(
             f"{entry.share:.0%}",
             f"{entry.last_hit:{MINUTE_FORMAT}}" if entry.last_hit else "never",
             entry.spark(days),
+            entry.precision_text(),
+            str(entry.missed),
             ", ".join(entry.flags),
             style=style,
         )

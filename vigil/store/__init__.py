@@ -1,10 +1,14 @@
-"""The only part of vigil that speaks SQL: items, matches, feed health and the outbox."""
+"""The only part of vigil that speaks SQL: items, matches, feed health, the outbox and analysts'
+labels."""
 
 from vigil.store.engine import shown_url
 from vigil.store.repo import Store
 from vigil.store.rows import (
+    VERDICTS,
     FeedRow,
     ItemUpdate,
+    Label,
+    LabelCounts,
     MatchExport,
     MatchRef,
     MessageRow,
@@ -12,11 +16,15 @@ from vigil.store.rows import (
     OutboxMessage,
     StoredItem,
     StoredMatch,
+    Verdict,
 )
 
 __all__ = [
+    "VERDICTS",
     "FeedRow",
     "ItemUpdate",
+    "Label",
+    "LabelCounts",
     "MatchExport",
     "MatchRef",
     "MessageRow",
@@ -25,5 +33,6 @@ __all__ = [
     "Store",
     "StoredItem",
     "StoredMatch",
+    "Verdict",
     "shown_url",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,19 @@ def insert_ignoring_conflicts(dialect: str, table: Table) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"vigil supports SQLite and PostgreSQL, not {dialect}")
+
+
+def upsert(dialect: str, table: Table, keys: Sequence[str]) -> Any:
+    """INSERT … ON CONFLICT (keys) DO UPDATE of every other column: the row given replaces
+    the one stored under the same keys, atomically on both back ends."""
+    if dialect == "sqlite":
+        insert: Any = sqlite.insert(table)
+    elif dialect == "postgresql":
+        insert = postgresql.insert(table)
+    else:
+        raise NotImplementedError(f"vigil supports SQLite and PostgreSQL, not {dialect}")
+    replaced = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+    return insert.on_conflict_do_update(index_elements=list(keys), set_=replaced)
 
 
 def unusable_store(url: str, exc: BaseException) -> str:

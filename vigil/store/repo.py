@@ -2,8 +2,9 @@
 
 One class for callers, assembled from one module per concern: items and matches
 (:mod:`.items`, :mod:`.matches`), the outbox (:mod:`.outbox`), feed health
-(:mod:`.feed_health`) and the workbench's queries (:mod:`.workbench`). It decides nothing: how
-often a failing feed is retried or a failed message resent is the caller's policy.
+(:mod:`.feed_health`), the workbench's queries (:mod:`.workbench`) and analysts' labels
+(:mod:`.feedback`). It decides nothing: how often a failing feed is retried or a failed message
+resent is the caller's policy.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from vigil.clock import Clock, system_clock
 from vigil.errors import StoreError
 from vigil.store.engine import make_engine, unusable_store
 from vigil.store.feed_health import FeedTable
+from vigil.store.feedback import Feedback
 from vigil.store.items import ItemTables
 from vigil.store.matches import MatchQueries
 from vigil.store.migrate import migrate
@@ -21,7 +23,7 @@ from vigil.store.outbox import Outbox
 from vigil.store.workbench import WorkbenchQueries
 
 
-class Store(ItemTables, MatchQueries, Outbox, FeedTable, WorkbenchQueries):
+class Store(ItemTables, MatchQueries, Outbox, FeedTable, WorkbenchQueries, Feedback):
     """Open with a SQLAlchemy URL; the schema is created or upgraded (alembic) on opening."""
 
     def __init__(self, url: str, *, timeout: float = 30.0, clock: Clock = system_clock) -> None:

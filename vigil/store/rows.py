@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from vigil.article import Article
 from vigil.match import Match
@@ -73,8 +73,15 @@ class MatchRef(NamedTuple):
     item_tags: tuple[str, ...]
 
 
+# What an analyst says of a rule on an item: its match is relevant or irrelevant, or the rule
+# missed an item it should have matched.
+Verdict = Literal["relevant", "irrelevant", "missed"]
+VERDICTS: tuple[Verdict, ...] = ("relevant", "irrelevant", "missed")
+
+
 class MatchExport(NamedTuple):
-    """A match as the workbench exports it: with its item and when it was first delivered."""
+    """A match as the workbench exports it: with its item, when it was first delivered, and
+    its label."""
 
     id: int
     item_id: int
@@ -91,6 +98,31 @@ class MatchExport(NamedTuple):
     published: datetime | None
     first_seen: datetime
     delivered_at: datetime | None
+    # The analyst's label of this match, if any (verdict None: not labelled).
+    verdict: Verdict | None = None
+    label_author: str | None = None
+    label_note: str | None = None
+    labelled_at: datetime | None = None
+
+
+class Label(NamedTuple):
+    """An analyst's current label of one (item, rule), with the item's title."""
+
+    item_id: int
+    rule_id: str
+    verdict: Verdict
+    note: str | None
+    author: str | None
+    labelled_at: datetime
+    title: str
+
+
+class LabelCounts(NamedTuple):
+    """How many labels of each verdict one rule has."""
+
+    relevant: int = 0
+    irrelevant: int = 0
+    missed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -90,6 +91,21 @@ matches = Table(
 Index("ix_matches_rule", matches.c.rule_id)
 # The digest window ("matched since a recipient was first seen") on a large store.
 Index("ix_matches_matched_at", matches.c.matched_at)
+
+# Analysts' feedback: one current label per (item, rule); labelling again replaces it.
+# relevant | irrelevant judge a stored match; missed names an item the rule should have matched.
+labels = Table(
+    "labels",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_id", String(255), primary_key=True),
+    Column("verdict", String(16), nullable=False),
+    Column("note", Text),
+    Column("author", String(255)),
+    Column("labelled_at", UTCDateTime(), nullable=False),
+    CheckConstraint("verdict IN ('relevant', 'irrelevant', 'missed')", name="ck_labels_verdict"),
+)
+Index("ix_labels_rule", labels.c.rule_id)
 
 # The outbox: a message is stored, with its final bytes and Message-ID, before it is sent.
 messages = Table(

@@ -1,4 +1,5 @@
-"""What the analyst's workbench reads: every match for export, rule activity, counts."""
+"""What the analyst's workbench reads: every match for export (with its label), rule activity,
+counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, Select, func, select
 
 from vigil.store.rows import MatchExport
-from vigil.store.schema import deliveries, feeds, items, matches, messages
+from vigil.store.schema import deliveries, feeds, items, labels, matches, messages
 
 
 class RuleActivity(NamedTuple):
@@ -33,7 +34,7 @@ class WorkbenchQueries:
         rule_ids: Sequence[str] | None = None,
         batch: int = 1000,
     ) -> Iterator[MatchExport]:
-        """Every match with its item and when it was first delivered, oldest first.
+        """Every match with its item, when it was first delivered and its label, oldest first.
 
         Rows come from a server-side cursor, ``batch`` at a time: a million matches never sit
         in memory at once. Dates filter on when the item was first seen.
@@ -62,9 +63,17 @@ class WorkbenchQueries:
                 items.c.published,
                 items.c.first_seen,
                 delivered.c.delivered_at,
+                labels.c.verdict,
+                labels.c.author,
+                labels.c.note,
+                labels.c.labelled_at,
             )
             .join(items, items.c.id == matches.c.item_id)
             .outerjoin(delivered, delivered.c.match_id == matches.c.id)
+            .outerjoin(
+                labels,
+                (labels.c.item_id == matches.c.item_id) & (labels.c.rule_id == matches.c.rule_id),
+            )
             .order_by(matches.c.id)
         )
         query = _in_window(query, since, until)
