@@ -62,6 +62,15 @@ def test_shipped_rules_load_and_their_examples_behave() -> None:
     assert check_examples(Matcher(ruleset)) == []
 
 
+FAMILIES = {"mediation", "drones", "minsk", "arms", "redlines"}
+
+
+def test_every_shipped_rule_carries_exactly_one_family_tag() -> None:
+    """An analyst labels a family once (``tag:mediation``) and every rule in it is measured."""
+    for rule in load_ruleset(RULES).rules:
+        assert len(FAMILIES & set(rule.tags)) == 1, (rule.id, rule.tags)
+
+
 def test_seed_matches_the_three_topic_families_with_evidence(seed_matches: dict) -> None:
     assert {"turkish-mediation", "mediation-rejected", "bayraktar-tb2", "minsk-normandy"} <= set(
         seed_matches
