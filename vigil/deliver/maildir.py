@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vigil.errors import DeliveryError
+from vigil.settings import Settings
 from vigil.store import OutboxMessage
+
+# The fallback: chosen when no transport of lower precedence is configured.
+PRECEDENCE = 100
+
+
+def from_settings(settings: Settings) -> MaildirTransport:
+    """The Maildir at ``$VIGIL_HOME/outbox`` (``VIGIL_OUTBOX``)."""
+    return MaildirTransport(settings.outbox)
 
 
 class MaildirTransport:

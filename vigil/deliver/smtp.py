@@ -12,8 +12,36 @@ from pathlib import Path
 
 import aiosmtplib
 
-from vigil.errors import DeliveryError
+from vigil.errors import ConfigError, DeliveryError
+from vigil.settings import Settings
 from vigil.store import OutboxMessage
+
+# Tried before the Maildir, the fallback (vigil.deliver.transports).
+PRECEDENCE = 10
+
+
+def from_settings(settings: Settings) -> SmtpTransport | None:
+    """SMTP when ``VIGIL_SMTP_HOST`` is set.
+
+    A password kept in a Prefect Secret block (``VIGIL_SMTP_PASSWORD_BLOCK``) is read by the
+    flows, which pass it in ``settings``; the core never talks to Prefect.
+    """
+    if not settings.smtp_host:
+        return None
+    if settings.smtp_password_block and settings.smtp_password is None:
+        raise ConfigError(
+            f"VIGIL_SMTP_PASSWORD_BLOCK={settings.smtp_password_block}: the Secret block is read "
+            "when vigil runs as a flow (vigil run, vigil serve); set VIGIL_SMTP_PASSWORD here"
+        )
+    return SmtpTransport(
+        host=settings.smtp_host,
+        port=settings.port,
+        tls=settings.smtp_tls.value,
+        username=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        timeout=settings.smtp_timeout,
+        ca_file=settings.smtp_ca_file,
+    )
 
 
 @dataclass(frozen=True)
