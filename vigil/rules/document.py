@@ -30,6 +30,8 @@ class Document:
         self.actor_hits: dict[str, list[Span]] = {}
         self.mention_roles: dict[Span, str] = {}
         self.adjective_mentions: set[Span] = set()
+        # Actor code -> where its places (cities, venues) are named: not mentions of it.
+        self.place_hits: dict[str, list[Span]] = {}
         self._regex_hits: dict[str, list[Span]] = {}
 
     @cached_property

@@ -253,7 +253,8 @@ def _collect(
 
 def _collect_actors(located: _Located, spec: RulesFile, actors: dict[str, Actor]) -> None:
     def build(code: str, actor: ActorFields, line: int) -> Actor:
-        return Actor(code, actor.name, actor.aliases(), located.path, line)
+        places = tuple(dict.fromkeys(parse_term(text) for text in actor.places))
+        return Actor(code, actor.name, actor.aliases(), located.path, line, places)
 
     form = (ACTOR_CODE, "actor code", "three capital letters (CAMEO)")
     _collect(located, "actors", spec.actors, actors, form, build)
@@ -283,8 +284,8 @@ def _compile_rule(
         if query is not None:
             parts.append(query)
             for node in walk(query):
-                if isinstance(node, ActorNode):
-                    _check_actor(located, (*where, "query"), node.code, actors)
+                for code in node.actor_codes():
+                    _check_actor(located, (*where, "query"), code, actors)
     any_group = [TermNode(parse_term(t)) for t in spec.any]
     actor_nodes: list[Node] = [ActorNode(code) for code in spec.actors]
     for position, code in enumerate(spec.actors):
@@ -358,9 +359,17 @@ def _parse(located: _Located, location: tuple[Any, ...], text: str) -> Node | No
         return None
 
 
+PLACES = ".place"  # @TUR.place: one of the actor's places
+
+
 def _check_actor(
     located: _Located, location: tuple[Any, ...], code: str, actors: dict[str, Actor]
 ) -> None:
+    if code.endswith(PLACES):
+        if code[: -len(PLACES)] in actors and not actors[code[: -len(PLACES)]].places:
+            located.add(location, f"actor {code[: -len(PLACES)]} lists no places")
+            return
+        code = code[: -len(PLACES)]
     if not ACTOR_REF.match(code):
         located.add(location, f"{code!r} is not an actor code (TUR, or TURGOV with a role)")
     elif code[:3] not in actors:

@@ -49,6 +49,11 @@ class Matcher:
                 owner = (actor.code, alias.role, alias.adjective)
                 self._alias_owner.setdefault(alias.term, []).append(owner)
         self._triggers: dict[str, list[Term]] = {}
+        self._place_owner: dict[Term, list[str]] = {}
+        for actor in ruleset.actors.values():
+            for place in actor.places:
+                terms.append(place)
+                self._place_owner.setdefault(place, []).append(actor.code)
         for action in ruleset.actions.values():
             self._triggers[action.name] = list(action.triggers)
             terms += action.triggers
@@ -111,6 +116,11 @@ class Matcher:
                     doc.adjective_mentions.update(spans)
         for code, spans in doc.actor_hits.items():
             doc.actor_hits[code] = sorted(set(spans))
+        for term in hits.keys() & self._place_owner.keys():
+            for code in self._place_owner[term]:
+                doc.place_hits.setdefault(code, []).extend(hits[term])
+        for code, spans in doc.place_hits.items():
+            doc.place_hits[code] = sorted(set(spans))
 
     def match(self, article: Article) -> list[Match]:
         """Every rule the article satisfies, in rule order."""

@@ -34,6 +34,9 @@ class Actor:
     aliases: tuple[Alias, ...]
     source: Path
     line: int
+    # Cities, regions and venues: where something happens ("talks in Istanbul"), never a
+    # mention of the actor itself, so never an event's source or target. ``@TUR.place``.
+    places: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

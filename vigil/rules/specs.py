@@ -65,8 +65,9 @@ class ActorFields(BaseModel):
     capitals: list[str] = []
     institutions: list[str | NamedFields] = []
     people: list[NamedFields] = []
+    places: list[str] = []
 
-    _terms = field_validator("names", "adjectives", "capitals")(_term_list)
+    _terms = field_validator("names", "adjectives", "capitals", "places")(_term_list)
 
     def aliases(self) -> tuple[Alias, ...]:
         found: list[Alias] = []

@@ -33,6 +33,9 @@ class ActorNode(Node):
     def query_text(self) -> str:
         return f"@{self.code}"
 
+    def actor_codes(self) -> tuple[str, ...]:
+        return (self.code,)
+
     def locatable(self) -> bool:
         return True
 

@@ -89,6 +89,10 @@ class Node(ABC):
         """For a positive leaf, its hits anywhere (a scope tries only the units holding one)."""
         return None
 
+    def actor_codes(self) -> tuple[str, ...]:
+        """The actors it names (checked against the rule set's when rules load)."""
+        return ()
+
     def scanned_terms(self) -> tuple[Term, ...]:
         """The terms the scanner must find for this node."""
         return ()
