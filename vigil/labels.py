@@ -31,6 +31,7 @@ from vigil.errors import LabelsError, LocalFileError
 from vigil.localfiles import read_capped
 from vigil.rules.model import RuleSet
 from vigil.rules.specs import DIRECTION
+from vigil.store import Store
 
 MAX_LABELS_BYTES = 64 * 1024 * 1024
 MAX_PROBLEMS = 50  # then "… and N more": a file of the wrong kind is not 100,000 lines of errors
@@ -206,3 +207,35 @@ def _directions(
         else:
             directions[rule_id] = f"{found[1]} → {found[2]}"
     return directions
+
+
+def stored_labels(
+    store: Store, ruleset: RuleSet, since: datetime | None = None
+) -> tuple[list[LabelledItem], list[str]]:
+    """The analysts' labels in the store (``vigil matches label``) as labelled items: relevant
+    and missed are 1 for their rule, irrelevant 0. Labels of rules the rule set no longer has
+    are left out and named in the second list; so are items that are gone."""
+    known = {rule.id for rule in ruleset.rules}
+    by_item: dict[int, dict[str, int]] = {}
+    dropped: list[str] = []
+    for label in store.labels_for(since=since):
+        if label.rule_id not in known:
+            dropped.append(f"item {label.item_id}: rule {label.rule_id!r} is not in the rules")
+            continue
+        by_item.setdefault(label.item_id, {})[label.rule_id] = (
+            0 if label.verdict == "irrelevant" else 1
+        )
+    items: list[LabelledItem] = []
+    for item_id, labels in sorted(by_item.items()):
+        article = store.article(item_id)
+        if article is None:
+            dropped.append(f"item {item_id}: no longer stored")
+            continue
+        items.append(LabelledItem(f"item {item_id}", article, labels, {}))
+    if not items:
+        raise LabelsError(
+            [*dropped, "no labels in the store yet: label matches with `vigil matches label`"]
+            if not dropped
+            else [*dropped, "no labelled item is left to score with these rules"]
+        )
+    return items, dropped

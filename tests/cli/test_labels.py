@@ -209,3 +209,55 @@ def test_the_labels_table_lists_each_label_with_its_item(demo: Settings) -> None
     assert "1 label(s)" in result.stdout
     empty = runner.invoke(app, ["matches", "labels", "--rule", "bayraktar-tb2"])
     assert "0 label(s)" in empty.stdout and "minsk-normandy" not in empty.stdout
+
+
+def _eval(*options: str) -> Any:
+    return runner.invoke(app, ["rules", "eval", "--feedback", "--format", "json", *options])
+
+
+def test_rules_eval_feedback_scores_the_rules_on_the_stored_labels(
+    demo: Settings, tmp_path: Path
+) -> None:
+    hits, others = _hits("turkish-mediation"), _not_hit("turkish-mediation")
+    assert len(hits) >= 3 and others
+    for item_id in hits[:2]:
+        assert _label(item_id, "--rule", "turkish-mediation", "--relevant").exit_code == 0
+    assert _label(hits[2], "--rule", "turkish-mediation", "--irrelevant").exit_code == 0
+    assert _label(others[0], "--rule", "turkish-mediation", "--missed").exit_code == 0
+
+    result = _eval("--key", "turkish-mediation")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (score,) = report["keys"]
+    assert (score["tp"], score["fp"], score["fn"], score["tn"]) == (2, 1, 1, 0)
+    assert score["precision"] == pytest.approx(2 / 3) and score["recall"] == pytest.approx(2 / 3)
+    assert report["labels"] == "the store's labels"
+    assert [miss["where"] for miss in report["misses"]] == [f"item {others[0]}"]
+
+    below = _eval("--key", "turkish-mediation", "--min-precision", "0.9")
+    assert below.exit_code == 1 and "turkish-mediation" in below.stderr
+
+    # An edited rule set, tried on what the analysts said: without the rule, its labels are
+    # left out and named.
+    edited = tmp_path / "edited"
+    shutil.copytree(RULES, edited)
+    (edited / "mediation.yaml").unlink()
+    tried = _eval("--rules", str(edited))
+    assert tried.exit_code == 2
+    assert tried.stderr.count("is not in the rules") == 4
+
+
+def test_rules_eval_needs_a_labels_file_or_feedback_and_feedback_needs_labels(
+    demo: Settings, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["rules", "eval"]).exit_code == 2
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"title": "t", "text": "x", "labels": {"turkish-mediation": 0}}\n')
+    both = runner.invoke(app, ["rules", "eval", str(labels), "--feedback"])
+    assert both.exit_code == 2 and "not both" in both.stderr
+    empty = _eval()
+    assert empty.exit_code == 2 and "no labels in the store yet" in empty.stderr
+    hits = _hits("turkish-mediation")
+    assert _label(hits[0], "--rule", "turkish-mediation", "--relevant").exit_code == 0
+    assert _eval().exit_code == 0
+    assert "no labels in the store yet" in _eval("--since", "2100-01-01").stderr

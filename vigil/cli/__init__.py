@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import sys
 
-from vigil.cli import backfill, digest, feeds, matches, rules, run
+from vigil.cli import backfill, digest, feeds, matches, rules, rules_eval, run
 from vigil.cli.errors import fail_unusable
 from vigil.cli.root import app, err
 from vigil.errors import VigilError
 
 __all__ = ["app", "main"]
+
+_REGISTERED = (rules_eval.rules_eval,)  # importing it registers `vigil rules eval`
 
 app.command()(run.run)
 app.command()(run.serve)

@@ -17,7 +17,6 @@ from rich.table import Table
 from vigil.cli.errors import reports_errors
 from vigil.cli.root import (
     DATE_FORMATS,
-    EXIT_FAILED,
     EXIT_UNUSABLE,
     OutOption,
     RulesOption,
@@ -33,7 +32,6 @@ from vigil.cli.root import (
 from vigil.clock import DAY_FORMAT, MINUTE_FORMAT
 
 if TYPE_CHECKING:
-    from vigil.rule_eval import EvalReport
     from vigil.rules.examples import ExampleFailure
 
 rules_app = typer.Typer(help="Check rule files and try them on articles.", no_args_is_help=True)
@@ -289,96 +287,6 @@ def rules_test(
             for line in explain_rule(matcher, candidate, doc):
                 out.print(f"    {line}", markup=False)
         out.print()
-
-
-@rules_app.command("eval")
-@reports_errors
-def rules_eval(
-    labels: Annotated[
-        Path, typer.Argument(help="Labels file (JSON Lines, one item a line), or a folder of them.")
-    ],
-    format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
-    min_recall: Annotated[
-        float | None,
-        typer.Option(min=0, max=1, help="Exit 1 when a key's recall is below this (0 to 1)."),
-    ] = None,
-    min_precision: Annotated[
-        float | None,
-        typer.Option(min=0, max=1, help="Exit 1 when a key's precision is below this (0 to 1)."),
-    ] = None,
-    key: Annotated[
-        list[str] | None,
-        typer.Option("--key", help="Only this key: a rule id or tag:NAME (repeatable)."),
-    ] = None,
-    rules: RulesOption = None,
-) -> None:
-    """Score the rules against hand-labelled items: per rule id or tag:NAME, true and false
-    positives, misses, precision, recall, F1 and the share of right directions, then each false
-    positive with its evidence and each miss with the clause that failed. Items are matched in
-    memory: nothing is stored, nothing is sent. Exit 1 when a key is below --min-recall or
-    --min-precision."""
-    from vigil.labels import load_labels
-    from vigil.rule_eval import evaluate_labels
-    from vigil.rules import Matcher, load_ruleset
-
-    settings = settings_from(rules=rules)
-    ruleset = load_ruleset(settings.rules, follow_links=settings.rules_follow_links)
-    report = evaluate_labels(Matcher(ruleset), load_labels(labels, ruleset), key or None)
-    below = report.shortfalls(min_recall=min_recall, min_precision=min_precision)
-    if format is ReportFormat.JSON:
-        document = {"labels": str(labels), "rules": str(settings.rules), **report.as_json()}
-        document["below"] = below
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-    else:
-        _print_eval(report, f"{len(report.scores)} keys over {report.items} items of {labels}")
-    for warning in report.warnings:
-        err.print(f"warning: {warning}", markup=False)
-    for line in below:
-        err.print(f"vigil: below the threshold: {line}", markup=False)
-    if below:
-        raise typer.Exit(EXIT_FAILED)
-
-
-def _print_eval(report: EvalReport, title: str) -> None:
-    """The table of keys, then every false positive, miss and wrong direction."""
-
-    def share(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.2f}"
-
-    table = Table(title=title)
-    for column in ("key", "labelled", "TP", "FP", "misses", "TN", "precision", "recall", "F1"):
-        table.add_column(column, justify="left" if column == "key" else "right")
-    table.add_column("direction", justify="right")
-    for s in report.scores:
-        direction = share(s.direction_share)
-        if s.direction_labelled:
-            direction += f" ({s.direction_right}/{s.direction_labelled})"
-        table.add_row(
-            s.key, str(s.labelled), str(s.tp), str(s.fp), str(s.fn), str(s.tn),
-            share(s.precision), share(s.recall), share(s.f1), direction,
-            style="yellow" if s.fp or s.fn else "",
-        )  # fmt: skip
-    out.print(table)
-    out.print(f"False positives: {len(report.false_positives) or 'none'}", style="bold")
-    for fp in report.false_positives:
-        out.print(f"  {fp.key}: {fp.title} ({fp.where})", markup=False)
-        for hit in fp.hits:
-            direction = f" ({hit.direction})" if hit.direction else ""
-            out.print(f"      {hit.rule_id}{direction}: {hit.evidence}", markup=False)
-    out.print(f"Misses: {len(report.misses) or 'none'}", style="bold")
-    for miss in report.misses:
-        out.print(f"  {miss.key}: {miss.title} ({miss.where})", markup=False)
-        for why in miss.rules:
-            for line in why.failing:
-                out.print(f"      {why.rule_id}: {line}", markup=False)
-    if report.wrong_directions:
-        out.print(f"Wrong directions: {len(report.wrong_directions)}", style="bold")
-    for wrong in report.wrong_directions:
-        out.print(
-            f"  {wrong.key}: {wrong.title} ({wrong.where}): {wrong.rule_id} names "
-            f"{wrong.found or 'no direction'}, labelled {wrong.labelled}",
-            markup=False,
-        )
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:

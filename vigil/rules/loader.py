@@ -39,12 +39,12 @@ from vigil.rules.query import (
 from vigil.rules.specs import (
     ACTION_NAME,
     ACTOR_CODE,
-    ACTOR_REF,
     ActionFields,
     ActorFields,
     EventFields,
     RuleFields,
     RulesFile,
+    actor_reference_problem,
     parse_term,
 )
 from vigil.yamlfile import LineDict, Mark, load_yaml, located_problems, mark_of
@@ -359,23 +359,16 @@ def _parse(located: _Located, location: tuple[Any, ...], text: str) -> Node | No
         return None
 
 
-PLACES = ".place"  # @TUR.place: one of the actor's places
-
-
 def _check_actor(
-    located: _Located, location: tuple[Any, ...], code: str, actors: dict[str, Actor]
+    located: _Located,
+    location: tuple[Any, ...],
+    code: str,
+    actors: dict[str, Actor],
+    *,
+    place: bool = True,
 ) -> None:
-    if code.endswith(PLACES):
-        if code[: -len(PLACES)] in actors and not actors[code[: -len(PLACES)]].places:
-            located.add(location, f"actor {code[: -len(PLACES)]} lists no places")
-            return
-        code = code[: -len(PLACES)]
-    if not ACTOR_REF.match(code):
-        located.add(location, f"{code!r} is not an actor code (TUR, or TURGOV with a role)")
-    elif code[:3] not in actors:
-        located.add(location, f"unknown actor {code!r} (known: {_known(actors)})")
-    elif len(code) == 6 and not any(a.role == code[3:] for a in actors[code[:3]].aliases):
-        located.add(location, f"actor {code[:3]} has no names with role {code[3:]}")
+    if problem := actor_reference_problem(code, actors, place=place):
+        located.add(location, problem)
 
 
 def _event(
@@ -392,14 +385,10 @@ def _event(
     for role in ("source", "target"):
         code = getattr(spec, role)
         if code is not None:
-            _check_actor(located, (*location, role), code, actors)
+            _check_actor(located, (*location, role), code, actors, place=False)
     if spec.source is None and spec.target is None:
         located.add(location, "an event needs a source, a target or both")
     obj = _parse(located, (*location, "object"), spec.object) if spec.object else None
     if len(located.problems) > before:
         return None
     return EventSpec(spec.action, spec.source, spec.target, obj)
-
-
-def _known(actors: dict[str, Actor]) -> str:
-    return ", ".join(sorted(actors)) or "none defined"

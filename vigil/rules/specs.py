@@ -4,12 +4,13 @@ before the loader compiles anything (it then adds file, line and column to each 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vigil.errors import TermError
-from vigil.rules.model import Alias, Severity
+from vigil.rules.model import Actor, Alias, Severity
 from vigil.rules.terms import Term
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -150,3 +151,25 @@ class RulesFile(BaseModel):
     actors: dict[str, ActorFields] = {}
     # Validated one by one, so one broken rule does not hide the problems of the others.
     rules: list[dict[str, Any]] = []
+
+
+PLACES = ".place"  # @TUR.place: one of the actor's places
+
+
+def actor_reference_problem(
+    code: str, actors: Mapping[str, Actor], *, place: bool = True
+) -> str | None:
+    """What is wrong with a rule's reference to an actor (TUR, TURGOV, TUR.place), or None.
+    An event's source and target are never places (``place`` False)."""
+    if place and code.endswith(PLACES):
+        country = code[: -len(PLACES)]
+        if country in actors and not actors[country].places:
+            return f"actor {country} lists no places"
+        code = country
+    if not ACTOR_REF.match(code):
+        return f"{code!r} is not an actor code (TUR, or TURGOV with a role)"
+    if code[:3] not in actors:
+        return f"unknown actor {code!r} (known: {', '.join(sorted(actors)) or 'none defined'})"
+    if len(code) == 6 and not any(a.role == code[3:] for a in actors[code[:3]].aliases):
+        return f"actor {code[:3]} has no names with role {code[3:]}"
+    return None

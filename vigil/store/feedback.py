@@ -77,9 +77,13 @@ class Feedback:
         *,
         rule_ids: Sequence[str] | None = None,
         item_ids: Sequence[int] | None = None,
+        since: datetime | None = None,
     ) -> list[Label]:
-        """The current labels, oldest first; only of these rules and items when given."""
+        """The current labels, oldest first; only of these rules and items when given, and of
+        items first seen since ``since``."""
         query = _label_query()
+        if since is not None:
+            query = query.where(items.c.first_seen >= since)
         if rule_ids is not None:
             query = query.where(labels.c.rule_id.in_(list(rule_ids)))
         with self.engine.connect() as conn:
