@@ -2,6 +2,8 @@
 PYTHON ?= python3
 # The suite runs on SQLite and again on this PostgreSQL (a schema per test, dropped after).
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The seed families the development set (tests/data/eval) holds to recall 0.95, precision 0.90.
+FAMILIES := --key tag:mediation --key tag:drones --key tag:minsk
 VENV   := .venv
 BIN    := $(VENV)/bin
 
@@ -33,6 +35,7 @@ test: $(VENV)/.test-extras chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/vigil rules check
+	$(BIN)/vigil rules eval tests/data/eval $(FAMILIES) --min-recall 0.95 --min-precision 0.90 --format json >/dev/null
 	$(BIN)/pytest -m "not slow"
 	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null || { \
 	    echo "PostgreSQL is not reachable at $(PG_URL): start it, or set PG_URL=..."; exit 1; }
