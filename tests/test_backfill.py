@@ -64,7 +64,9 @@ def test_resend_sends_the_range_again(settings: Settings, clock: FrozenClock) ->
     )
     assert report.new_matches == {} and report.released_claims == 5
     (again,) = monitor.compose()
-    assert again.subject.startswith("vigil: 5 stories — Turkish mediation offers (5)")
+    assert again.subject.startswith(
+        "vigil: 5 stories — Turkish mediation offers and peace efforts (5)"
+    )
 
 
 def test_a_range_in_the_future_touches_nothing(settings: Settings, clock: FrozenClock) -> None:

@@ -39,7 +39,7 @@ def test_maildir_gets_one_digest_then_nothing(settings: Settings) -> None:
     (message,) = _maildir_messages(settings.outbox)
     text = message.get_body(("plain",)).get_content()
     for title in (
-        "Turkish mediation offers",
+        "Turkish mediation offers and peace efforts",
         "Bayraktar TB2 drones",
         "Minsk agreements and the Normandy Format",
     ):
@@ -78,7 +78,7 @@ def test_smtp_digest_arrives_as_mime_with_both_parts(
     message = received.message
     assert message.get_content_type() == "multipart/alternative"
     assert re.match(r"vigil: \d+ stories — ", message["Subject"])
-    assert "Turkish mediation offers (" in message["Subject"]
+    assert "Turkish mediation offers and peace efforts (" in message["Subject"]
     html = unstyled(message.get_body(("html",)).get_content())
     assert "<mark>Bayraktar TB2</mark>" in html
     assert "alert(1)" not in html

@@ -56,8 +56,8 @@ def digest():
 
 def test_subject_counts_matches_and_names_rules_high_severity_first(digest) -> None:
     assert (
-        digest.subject
-        == "vigil: 2 stories — Turkish mediation offers (1), Bayraktar TB2 drones (1)"
+        digest.subject == "vigil: 2 stories — Turkish mediation offers and peace efforts (1), "
+        "Bayraktar TB2 drones (1)"
     )
 
 
@@ -164,7 +164,8 @@ def test_html_has_inlined_css_and_fetches_nothing(digest) -> None:
 def test_header_counts_rules_and_footer_names_where_they_live(digest) -> None:
     html = unstyled(DigestRenderer(TEMPLATES).render_html(digest))
     assert re.search(
-        r'Turkish mediation offers</a> <span class="sev sev-high">high</span></td>'
+        r"Turkish mediation offers and peace efforts</a> "
+        r'<span class="sev sev-high">high</span></td>'
         r'\s*<td class="n">1</td>',
         html,
     )
@@ -218,7 +219,9 @@ def test_an_alert_subject_names_the_rule_and_the_story(istanbul) -> None:
     digest = build_digest(
         [_hostile()], load_ruleset(RULES), NOW, kind=Kind.ALERT, recipient=istanbul
     )
-    assert digest.subject.startswith("vigil ALERT: Turkish mediation offers: Offer <a href=")
+    assert digest.subject.startswith(
+        "vigil ALERT: Turkish mediation offers and peace efforts: Offer <a href="
+    )
     assert "\u202e" not in digest.subject
 
 

@@ -347,5 +347,5 @@ def test_the_default_layout_orders_stories_newest_first_and_says_where_they_come
     assert f"articles · {first_seen} UTC (first seen; the source gave no date)" in text
     # Rule names and files, never a path on the server.
     assert str(RULES) not in text and str(RULES) not in html
-    assert "turkish-mediation: mediation.yaml:3" in text
+    assert "turkish-mediation: mediation.yaml:4" in text
     assert "vigil digest for analyst@example.org" in html
