@@ -135,5 +135,5 @@ def test_the_shipped_labels_hold_turkish_mediation_to_full_recall() -> None:
         ("minsk-normandy", "Belarus and Russia sign gas deal")
     ]
     assert [(miss["key"], miss["title"]) for miss in document["misses"]] == [
-        ("minsk-normandy", "Advisers meet in the N4 format")
+        ("minsk-normandy", "Kremlin and Kyiv envoys agree to keep the July ceasefire in Donbas")
     ]
