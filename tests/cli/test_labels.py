@@ -12,8 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from vigil.cli import app
-from vigil.monitor import Monitor
-from vigil.pipeline import run_once
 from vigil.settings import Settings
 
 from tests.conftest import RULES
@@ -22,19 +20,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def demo(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The demo run's store, with the CLI pointed at it and the OS user called desk-analyst."""
-    monitor = Monitor(settings)
-    assert run_once(monitor).ok
-    monitor.close()
-    for name, value in {
-        "VIGIL_HOME": settings.home,
-        "VIGIL_DATABASE_URL": settings.store_url,
-        "VIGIL_RULES": RULES,
-    }.items():
-        monkeypatch.setenv(name, str(value))
+def demo(demo: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The demo run's store (tests/cli/conftest.py), the OS user called desk-analyst."""
     monkeypatch.setattr("getpass.getuser", lambda: "desk-analyst")
-    return settings
+    return demo
 
 
 def _export(*options: str) -> list[dict[str, Any]]:

@@ -23,21 +23,6 @@ from tests.conftest import RULES, FeedServer, FrozenClock, changed, write_feeds_
 runner = CliRunner()
 
 
-@pytest.fixture
-def demo(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The demo run's store, delivered, with the CLI pointed at it."""
-    monitor = Monitor(settings)
-    assert run_once(monitor).ok
-    monitor.close()
-    for name, value in {
-        "VIGIL_HOME": settings.home,
-        "VIGIL_DATABASE_URL": settings.store_url,
-        "VIGIL_RULES": RULES,
-    }.items():
-        monkeypatch.setenv(name, str(value))
-    return settings
-
-
 def test_export_jsonl_has_one_record_per_item_and_rule(demo: Settings) -> None:
     result = runner.invoke(app, ["matches", "export"])
     assert result.exit_code == 0, result.output
