@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         "weekly monday 08:00", description="When the health message goes out (a digest cadence)."
     )
     health_timezone: str = Field("UTC", description="Time zone of health_schedule.")
+    web_token: SecretStr | None = Field(
+        None,
+        description="Token the web page asks for (bearer or login form); required off loopback.",
+    )
+    web_url: str | None = Field(
+        None, description="Where `vigil web` is reached: digests link each story to its page."
+    )
     run_lock_minutes: float = Field(
         60.0, gt=0, description="A run's lock expires after this long, if its run died with it."
     )

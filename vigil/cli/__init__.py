@@ -1,6 +1,6 @@
 """The ``vigil`` command: a thin skin over the package (and, for ``run``, the Prefect flow).
 
-One module per command group: ``run`` (run, serve), ``backfill``, ``rules``, ``feeds``,
+One module per command group: ``run`` (run, serve), ``backfill``, ``web``, ``rules``, ``feeds``,
 ``digest``, ``matches``; ``root`` holds the root app and what the commands share, ``errors``
 how a :class:`~vigil.errors.VigilError` is said. This module puts them together.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from vigil.cli import backfill, digest, feeds, matches, rules, rules_eval, run
+from vigil.cli import backfill, digest, feeds, matches, rules, rules_eval, run, web
 from vigil.cli.errors import fail_unusable
 from vigil.cli.root import app, err
 from vigil.errors import VigilError
@@ -24,6 +24,7 @@ _REGISTERED = (rules_eval.rules_eval,)  # importing it registers `vigil rules ev
 app.command()(run.run)
 app.command()(run.serve)
 app.command()(backfill.backfill)
+app.command()(web.web)
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(digest.digest_app, name="digest")

@@ -77,7 +77,9 @@ def load_ruleset(folder: Path, *, follow_links: bool = False) -> RuleSet:
     return ruleset
 
 
-def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[RuleSet, list[str]]:
+def load_ruleset_partly(
+    folder: Path, *, follow_links: bool = False, edited: Path | None = None
+) -> tuple[RuleSet, list[str]]:
     """Every rule that compiles, and every problem of the folder, in one pass.
 
     A broken section, actor or rule is reported and left out; the rest is still read and
@@ -87,6 +89,8 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
     A file that is a link to somewhere outside ``folder`` is refused unless ``follow_links``
     (``VIGIL_RULES_FOLLOW_LINKS``): a link to ``/etc/shadow`` must not be read, let alone
     quoted back in error messages.
+
+    ``edited``, read last (the web playground's edit), replaces rules of the same id.
     """
     if not folder.is_dir():
         return RuleSet((), {}, {}, ()), [f"{folder}: not a folder of rule files"]
@@ -98,7 +102,7 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
     actions: dict[str, Action] = {}
     parsed: list[tuple[_Located, RulesFile]] = []
     skipped: list[str] = []
-    for path in files:
+    for path in [*files, *([edited] if edited else [])]:
         if path.is_symlink() and not follow_links and not inside(path, folder):
             skipped.append(
                 f"{path}: a link to a file outside the rules folder: refused "
@@ -139,7 +143,9 @@ def load_ruleset_partly(folder: Path, *, follow_links: bool = False) -> tuple[Ru
                 )
                 continue
             here = f"{located.path}:{located.mark(('rules', index))[0]}"
-            if rule_spec.id in first_defined:
+            if rule_spec.id in first_defined and located.path == edited:
+                rules = [rule for rule in rules if rule.id != rule_spec.id]
+            elif rule_spec.id in first_defined:
                 # Named at both places: which of the two is the newer one, only the analyst
                 # knows, and the files are read in name order.
                 other, other_index = first_defined[rule_spec.id]

@@ -1,6 +1,7 @@
 """The only part of vigil that speaks SQL: items, matches, feed health, the outbox and analysts'
 labels."""
 
+from vigil.store.browse import Copy, MatchFilter, StoredItemView
 from vigil.store.engine import shown_url
 from vigil.store.repo import Store
 from vigil.store.rows import (
@@ -21,17 +22,20 @@ from vigil.store.rows import (
 
 __all__ = [
     "VERDICTS",
+    "Copy",
     "FeedRow",
     "ItemUpdate",
     "Label",
     "LabelCounts",
     "MatchExport",
+    "MatchFilter",
     "MatchRef",
     "MessageRow",
     "NewItem",
     "OutboxMessage",
     "Store",
     "StoredItem",
+    "StoredItemView",
     "StoredMatch",
     "Verdict",
     "shown_url",

@@ -2,8 +2,9 @@
 
 One class for callers, assembled from one module per concern: items and matches
 (:mod:`.items`, :mod:`.matches`), the outbox (:mod:`.outbox`), feed health
-(:mod:`.feed_health`), the workbench's queries (:mod:`.workbench`) and analysts' labels
-(:mod:`.feedback`). It decides nothing: how often a failing feed is retried or a failed message
+(:mod:`.feed_health`), the workbench's queries (:mod:`.workbench`), analysts' labels
+(:mod:`.feedback`) and what the web page browses (:mod:`.browse`).
+It decides nothing: how often a failing feed is retried or a failed message
 resent is the caller's policy.
 """
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from vigil.clock import Clock, system_clock
 from vigil.errors import StoreError
+from vigil.store.browse import BrowseQueries
 from vigil.store.engine import make_engine, unusable_store
 from vigil.store.feed_health import FeedTable
 from vigil.store.feedback import Feedback
@@ -23,7 +25,7 @@ from vigil.store.outbox import Outbox
 from vigil.store.workbench import WorkbenchQueries
 
 
-class Store(ItemTables, MatchQueries, Outbox, FeedTable, WorkbenchQueries, Feedback):
+class Store(ItemTables, MatchQueries, Outbox, FeedTable, WorkbenchQueries, Feedback, BrowseQueries):
     """Open with a SQLAlchemy URL; the schema is created or upgraded (alembic) on opening."""
 
     def __init__(self, url: str, *, timeout: float = 30.0, clock: Clock = system_clock) -> None:

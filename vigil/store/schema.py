@@ -70,6 +70,8 @@ items = Table(
     Column("content_hash", String(64)),
 )
 Index("ix_items_first_seen", items.c.first_seen)
+# A story's other copies, for the web page's item view.
+Index("ix_items_cluster", items.c.cluster_id)
 
 matches = Table(
     "matches",
@@ -139,6 +141,8 @@ deliveries = Table(
     Column("recipient", String(255), nullable=False),
     UniqueConstraint("recipient", "match_id", name="uq_deliveries_recipient_match"),
 )
+# Whether a match went out, and in which messages: the web page asks per match.
+Index("ix_deliveries_match", deliveries.c.match_id)
 
 # Recipients as the store first saw them: a new recipient's first digest starts from here.
 recipients = Table(

@@ -1,0 +1,1 @@
+"""The web page: routes, security, and the page in Chromium."""
