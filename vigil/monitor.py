@@ -66,7 +66,7 @@ class Monitor:
             settings.rules, follow_links=settings.rules_follow_links
         )
         self.matcher = Matcher(self.ruleset)
-        self.renderer = DigestRenderer(settings.templates)
+        self.renderer = DigestRenderer(settings.templates, web_url=settings.web_url)
         self.recipients = recipients_of(settings, self.ruleset)
         self.store = Store(settings.store_url, timeout=settings.database_timeout, clock=clock)
         self.dispatcher = Dispatcher(

@@ -50,6 +50,7 @@ class Entry:
     evidence_html: Markup
     also_reported_by: tuple[str, ...]
     origin: str | None = None  # where an item without a link came from ("article file x.txt")
+    item_id: int | None = None  # the stored item, for its page on `vigil web`
 
     @classmethod
     def of(cls, main: StoredMatch, others: Sequence[StoredMatch]) -> Entry:
@@ -68,6 +69,7 @@ class Entry:
             evidence_html=markup,
             also_reported_by=tuple(name for name in also if name and name != outlet),
             origin=clean_text(main.origin) if main.origin else None,
+            item_id=main.item_id,
         )
 
 

@@ -37,7 +37,7 @@ def _is_html(name: str | None) -> bool:
 class DigestRenderer:
     """Templates loaded once; StrictUndefined makes a template typo fail loudly."""
 
-    def __init__(self, templates: Path) -> None:
+    def __init__(self, templates: Path, *, web_url: str | None = None) -> None:
         if not templates.is_dir():
             raise ConfigError(f"{templates}: templates folder not found")
         self.templates = templates
@@ -56,6 +56,9 @@ class DigestRenderer:
         self.env.filters["when"] = format_when
         self.env.filters["http_url"] = http_url
         self.env.filters["md"] = markdown_escape
+        # With VIGIL_WEB_URL: the address of a story's page on `vigil web`, else None.
+        base = (web_url or "").rstrip("/")
+        self.env.globals["item_page"] = lambda item_id: f"{base}/items/{item_id}" if base else None
 
     def render_text(self, digest: Digest) -> str:
         return self.env.get_template(TEXT_TEMPLATE).render(digest=digest)
