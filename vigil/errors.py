@@ -6,7 +6,9 @@ server concerned, and what to do; the CLI prints the message without a traceback
     VigilError                  (anything vigil reports to a user)
     ├── ConfigError             settings, or a file they point to, are unusable
     │   ├── QueryError          a rule's query does not parse (also a ValueError)
-    │   └── TermError           a term that cannot be matched (also a ValueError)
+    │   ├── TermError           a term that cannot be matched (also a ValueError)
+    │   └── UnsafeBind          ``vigil web`` asked to listen beyond loopback unguarded
+    ├── FormProblem             a field the web page was sent cannot be read (a ValueError)
     ├── FileFormatError         a rules, actors or feeds file is malformed: every problem
     │   └── LabelsError         a labels file for ``vigil rules eval`` is unusable: every problem
     ├── LocalFileError          a local file vigil will not read (a FIFO, too large)
@@ -82,6 +84,16 @@ class UnsupportedEncoding(SourceError):
 class StoreError(VigilError):
     """The store cannot be opened: its folder is not writable, its file is not a database, or
     its server does not answer. The message names the file or server and what to do."""
+
+
+class UnsafeBind(ConfigError):
+    """``vigil web`` was asked to listen on an address other machines reach, with nobody's
+    access checked: set ``VIGIL_WEB_TOKEN`` (and serve it behind TLS), or listen on loopback."""
+
+
+class FormProblem(VigilError, ValueError):
+    """A field a browser sent to the web page cannot be read; the message names the field and
+    the page shows it (never a server error)."""
 
 
 class LabelError(VigilError):

@@ -157,8 +157,13 @@ def test_labelling_a_match_changes_the_rules_measured_precision(
     page = client.get("/matches").text
     response = client.post(
         "/label",
-        data={"csrf": csrf_of(page), "item": match.item_id, "rule": match.rule_id,
-              "verdict": "irrelevant", "next": "/matches"},  # fmt: skip
+        data={
+            "csrf": csrf_of(page),
+            "item": match.item_id,
+            "rule": match.rule_id,
+            "verdict": "irrelevant",
+            "next": "/matches",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/matches"
@@ -198,8 +203,14 @@ def test_a_missed_label_goes_on_an_item_the_rule_did_not_match(
     unmatched = re.findall(r'<li class="unmatched" data-rule="([^"]+)">', page)[0]
     response = client.post(
         "/label",
-        data={"csrf": csrf_of(page), "item": match.item_id, "rule": unmatched,
-              "verdict": "missed", "note": "names the talks", "next": "//evil.example/x"},  # fmt: skip
+        data={
+            "csrf": csrf_of(page),
+            "item": match.item_id,
+            "rule": unmatched,
+            "verdict": "missed",
+            "note": "names the talks",
+            "next": "//evil.example/x",
+        },
         headers={"X-Requested-With": "fetch"},
     )
     assert response.status_code == 204
@@ -207,8 +218,13 @@ def test_a_missed_label_goes_on_an_item_the_rule_did_not_match(
     assert (label.verdict, label.note) == ("missed", "names the talks")
     redirected = client.post(
         "/label",
-        data={"csrf": csrf_of(page), "item": match.item_id, "rule": unmatched,
-              "verdict": "missed", "next": "//evil.example/x"},  # fmt: skip
+        data={
+            "csrf": csrf_of(page),
+            "item": match.item_id,
+            "rule": unmatched,
+            "verdict": "missed",
+            "next": "//evil.example/x",
+        },
         follow_redirects=False,
     )
     assert redirected.headers["location"] == f"/items/{match.item_id}"  # never off-site
@@ -236,8 +252,13 @@ def test_the_playground_shows_new_and_lost_hits_against_the_live_rule(
     assert f"- id: {rule}" in html.unescape(page)  # the live definition, to edit
     response = client.post(
         "/playground",
-        data={"csrf": csrf_of(page), "rule": rule, "text": "Ukraine OR Kyiv",
-              "since": "2000-01-01", "until": "2100-01-01"},  # fmt: skip
+        data={
+            "csrf": csrf_of(page),
+            "rule": rule,
+            "text": "Ukraine OR Kyiv",
+            "since": "2000-01-01",
+            "until": "2100-01-01",
+        },
     )
     assert response.status_code == 200
     trial = response.text

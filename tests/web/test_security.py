@@ -27,7 +27,10 @@ def test_without_a_token_nothing_but_the_login_form_is_served(guarded: TestClien
         assert "<html" not in api.text
         page = guarded.get(path, headers=HTML, follow_redirects=False)
         assert (page.status_code, page.headers["location"]) == (303, "/login")
-    assert guarded.post("/label", data={"item": 1, "rule": "x", "verdict": "relevant"}).status_code == 401
+    assert (
+        guarded.post("/label", data={"item": 1, "rule": "x", "verdict": "relevant"}).status_code
+        == 401
+    )
     assert guarded.get("/login").status_code == 200
     assert guarded.get("/healthz").status_code == 200
 
@@ -35,7 +38,9 @@ def test_without_a_token_nothing_but_the_login_form_is_served(guarded: TestClien
 def test_a_wrong_token_is_refused_and_the_right_one_let_in(guarded: TestClient) -> None:
     assert guarded.get("/matches", headers={"authorization": "Bearer wrong"}).status_code == 401
     assert guarded.get("/matches", headers={"authorization": f"Basic {TOKEN}"}).status_code == 401
-    assert guarded.get("/matches", cookies={"vigil_session": "9999999999.forged"}).status_code == 401
+    assert (
+        guarded.get("/matches", cookies={"vigil_session": "9999999999.forged"}).status_code == 401
+    )
     ok = guarded.get("/matches", headers={"authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and "<h1>Matches</h1>" in ok.text
 
@@ -46,9 +51,10 @@ def test_the_login_form_sets_a_session_cookie_not_the_token(guarded: TestClient)
     assert wrong.status_code == 401 and "That is not the token." in wrong.text
     assert "vigil_session" not in guarded.cookies
     right = guarded.post(
-        "/login", data={"csrf": csrf_of(form), "token": TOKEN, "next": "/rules"},
+        "/login",
+        data={"csrf": csrf_of(form), "token": TOKEN, "next": "/rules"},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert (right.status_code, right.headers["location"]) == (303, "/rules")
     cookie = right.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
@@ -112,13 +118,16 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
 def hostile_item(store: Store) -> int:
     title = 'TB2 <script>alert("t")</script> strike <img src=x onerror=alert(1)>'
     body = (
-        "Bayraktar TB2 drones <a href=\"javascript:alert(2)\">hit</a> a convoy. "
+        'Bayraktar TB2 drones <a href="javascript:alert(2)">hit</a> a convoy. '
         "<iframe src=https://evil.example></iframe>\u202eecnarF\u202c"
     )
     article = Article(
-        title=title, body=body, outlet="Evil <b>Outlet</b>", link="javascript:alert(3)",
+        title=title,
+        body=body,
+        outlet="Evil <b>Outlet</b>",
+        link="javascript:alert(3)",
         published=datetime(2026, 11, 30, tzinfo=UTC),
-    )  # fmt: skip
+    )
     found = [Match("bayraktar-tb2", title, ((0, 3),), ("TB2",), (), 1.0)]
     [stored], _ = store.write_batch([NewItem(article, "hostile", found)])
     return stored.item_id

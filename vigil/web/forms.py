@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from vigil.clock import DAY_FORMAT
+from vigil.errors import FormProblem
 
-
-class FormProblem(ValueError):
-    """A field of a request that cannot be read; its message names the field."""
+__all__ = ["FormProblem", "day", "day_range", "local_path", "optional_int"]
 
 
 def day(value: str | None, name: str) -> datetime | None:

@@ -22,7 +22,7 @@ from http.cookies import SimpleCookie
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vigil.errors import VigilError
+from vigil.errors import UnsafeBind
 
 SESSION_COOKIE = "vigil_session"
 CSRF_COOKIE = "vigil_csrf"
@@ -41,10 +41,6 @@ SECURITY_HEADERS = [
 ]
 # Reachable without a session: the login form and what it needs.
 OPEN_PATHS = ("/login", "/static/", "/healthz")
-
-
-class UnsafeBind(VigilError):
-    """``vigil web`` asked to listen beyond loopback with nobody's access checked."""
 
 
 def is_loopback(host: str) -> bool:
