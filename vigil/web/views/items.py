@@ -10,6 +10,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vigil.digest.sanitise import http_url
 from vigil.rules.explain import explain_rule
 from vigil.rules.scanner import Span
 from vigil.store import Verdict
@@ -82,16 +83,10 @@ async def item_page(request: Request) -> Response:
         title_html=title_marks[0],
         outlet=plain(article.outlet),
         author=plain(article.author),
-        link=_link(article.link),
+        link=http_url(article.link),
         paragraphs=marked_paragraphs(article.body, spans, doc.body_start),
         verdicts=verdicts,
         gone=gone,
         copies=[(copy.item_id, plain(copy.outlet), plain(copy.title)) for copy in copies],
         messages=context.store.item_messages(item_id),
     )
-
-
-def _link(value: str | None) -> str | None:
-    from vigil.digest.sanitise import http_url
-
-    return http_url(value)
