@@ -38,9 +38,9 @@ def test_without_a_token_nothing_but_the_login_form_is_served(guarded: TestClien
 def test_a_wrong_token_is_refused_and_the_right_one_let_in(guarded: TestClient) -> None:
     assert guarded.get("/matches", headers={"authorization": "Bearer wrong"}).status_code == 401
     assert guarded.get("/matches", headers={"authorization": f"Basic {TOKEN}"}).status_code == 401
-    assert (
-        guarded.get("/matches", cookies={"vigil_session": "9999999999.forged"}).status_code == 401
-    )
+    guarded.cookies.set("vigil_session", "9999999999.forged")
+    assert guarded.get("/matches").status_code == 401
+    guarded.cookies.clear()
     ok = guarded.get("/matches", headers={"authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and "<h1>Matches</h1>" in ok.text
 
@@ -164,3 +164,14 @@ def test_vigil_web_refuses_an_open_public_address(demo: Settings) -> None:
     result = CliRunner().invoke(app, ["web", "--host", "0.0.0.0", "--port", "8765"])
     assert result.exit_code == 2
     assert "refusing to listen on 0.0.0.0 without authentication" in result.output
+
+
+def test_a_session_ends_when_it_expires_or_the_token_changes() -> None:
+    from vigil.web.security import Guard
+
+    guard = Guard(TOKEN)
+    assert guard.session_valid(guard.new_session())
+    assert not guard.session_valid(guard.new_session(lifetime=-1))
+    assert not Guard("a-new-token").session_valid(guard.new_session())
+    expires, _, signature = guard.new_session().partition(".")
+    assert not guard.session_valid(f"{int(expires) + 3600}.{signature}")  # extended by hand
