@@ -82,6 +82,21 @@ def test_text_alternative_has_the_same_content(digest) -> None:
     assert "https://e.org/a" in text and "Actors: RUS, TUR" in text
 
 
+def test_with_vigil_web_url_each_story_links_to_its_item_page(digest) -> None:
+    plain = DigestRenderer(TEMPLATES)
+    linked = DigestRenderer(TEMPLATES, web_url="https://news.example.org/vigil/")
+    item_ids = [story.main.item_id for s in digest.sections for story in s.stories]
+    html, text, markdown = (
+        linked.render_html(digest), linked.render_text(digest), linked.render_markdown(digest)
+    )
+    for item_id in item_ids:
+        page = f"https://news.example.org/vigil/items/{item_id}"
+        assert f'href="{page}"' in html
+        assert f"Why it matched: {page}" in text
+        assert f"[why](<{page}>)" in markdown
+    assert "/items/" not in plain.render_html(digest) + plain.render_text(digest)
+
+
 def test_message_is_multipart_alternative_with_one_line_subject(digest) -> None:
     message = DigestRenderer(TEMPLATES).compose(
         digest, sender="vigil@example.org", recipients=["a@example.org", "b@example.org"]
