@@ -29,13 +29,13 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bigstore import deliver, finish, insert_rows
 from prefect_server import REPO, base_env, free_port, start_prefect_server, stop_group
 from rules_engine import build_corpus, build_rules, vocabulary
-from sqlalchemy import insert, text
 
 from vigil.rules import load_ruleset
 from vigil.store import Store
-from vigil.store.schema import items, matches, messages
+from vigil.store.schema import items, matches
 
 from tests.support.loopback_http import LoopbackHTTP
 
@@ -126,49 +126,38 @@ def fill_store(url: str, count: int, matched: int, undelivered: int) -> None:
     rng = random.Random(11)
     rule_ids = [rule.id for rule in load_ruleset(REPO / "rules").rules]
     began = time.perf_counter()
-    with store.engine.begin() as conn:
-        for start in range(0, count, 20_000):
-            conn.execute(
-                insert(items),
-                [
-                    {
-                        "canonical_id": f"link:https://old.example/{n}",
-                        "outlet": f"Outlet {n % 500}",
-                        "title": f"Old story {n}",
-                        "body": f"Old story {n} about the budget, the weather and the roads.",
-                        "link": f"https://old.example/{n}",
-                        "published": now - timedelta(minutes=(count - n) // 2),
-                        "date_missing": False,
-                        "tags": [],
-                        "first_seen": now - timedelta(minutes=(count - n) // 2),
-                    }
-                    for n in range(start, min(start + 20_000, count))
-                ],
-            )
-        message_pk = conn.execute(
-            insert(messages).returning(messages.c.id),
-            {"message_id": "<old@bench>", "recipient": "default", "kind": "digest",
-             "recipients": ["a@localhost"], "subject": "old", "raw": b"", "status": "sent",
-             "attempts": 1, "created_at": now, "next_attempt_at": now},
-        ).scalar_one()  # fmt: skip
-        chosen = sorted(rng.sample(range(1, count + 1), matched))
-        for start in range(0, matched, 20_000):
-            conn.execute(
-                insert(matches),
-                [
-                    {"item_id": item_id, "rule_id": rng.choice(rule_ids), "evidence": "Old.",
-                     "highlights": [[0, 3]], "terms": ["old"], "actors": [], "score": 1.0,
-                     "matched_at": now - timedelta(minutes=(count - item_id) // 2)}
-                    for item_id in chosen[start : start + 20_000]
-                ],
-            )  # fmt: skip
-        conn.execute(
-            text(
-                "INSERT INTO deliveries (message_pk, match_id, recipient) "
-                "SELECT :pk, id, 'default' FROM matches WHERE id <= :last"
-            ),
-            {"pk": message_pk, "last": matched - undelivered},
-        )
+    insert_rows(
+        store,
+        items,
+        (
+            {
+                "id": n + 1,
+                "canonical_id": f"link:https://old.example/{n}",
+                "outlet": f"Outlet {n % 500}",
+                "title": f"Old story {n}",
+                "body": f"Old story {n} about the budget, the weather and the roads.",
+                "link": f"https://old.example/{n}",
+                "published": now - timedelta(minutes=(count - n) // 2),
+                "date_missing": False,
+                "tags": [],
+                "first_seen": now - timedelta(minutes=(count - n) // 2),
+            }
+            for n in range(count)
+        ),
+    )
+    chosen = sorted(rng.sample(range(1, count + 1), matched))
+    insert_rows(
+        store,
+        matches,
+        (
+            {"id": number + 1, "item_id": item_id, "rule_id": rng.choice(rule_ids),
+             "evidence": "Old.", "highlights": [[0, 3]], "terms": ["old"], "actors": [],
+             "score": 1.0, "matched_at": now - timedelta(minutes=(count - item_id) // 2)}
+            for number, item_id in enumerate(chosen)
+        ),
+    )  # fmt: skip
+    deliver(store, upto=matched - undelivered, per_message=matched, sent_at=lambda _: now)
+    finish(store)
     print(f"  filled in {time.perf_counter() - began:.1f} s", flush=True)
     store.close()
 
