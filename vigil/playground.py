@@ -28,6 +28,9 @@ from vigil.store import Store
 EDIT_NAME = "playground.yaml"
 SEARCH_RULE = "search"
 BATCH = 500
+# A trial reads every item of its period: batches of about 2 MB of text, so that matching
+# shares them with the helper process on a second core (vigil.rules.parallel).
+TRIAL_BATCH = 2000
 
 
 @dataclass
@@ -146,8 +149,8 @@ def try_edit(
     item_ids = store.item_ids_since(since, until)
     trial.items = len(item_ids)
     kept = {"new": 0, "lost": 0}
-    for start in range(0, len(item_ids), BATCH):
-        batch = item_ids[start : start + BATCH]
+    for start in range(0, len(item_ids), TRIAL_BATCH):
+        batch = item_ids[start : start + TRIAL_BATCH]
         loaded = store.articles(batch)
         verdicts = matcher.match_many([article for _, article in loaded])
         live = store.stored_rule_hits(batch)
@@ -168,7 +171,7 @@ def try_edit(
                     shown = flagged[rule_id] if now else _stored(store, item_id, rule_id)
                     trial.hits.append(Hit(rule_id, change, item_id, article.title, shown))
         if progress is not None:
-            progress(min(start + BATCH, len(item_ids)), len(item_ids))
+            progress(min(start + TRIAL_BATCH, len(item_ids)), len(item_ids))
     return trial
 
 
