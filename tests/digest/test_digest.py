@@ -87,7 +87,9 @@ def test_with_vigil_web_url_each_story_links_to_its_item_page(digest) -> None:
     linked = DigestRenderer(TEMPLATES, web_url="https://news.example.org/vigil/")
     item_ids = [story.main.item_id for s in digest.sections for story in s.stories]
     html, text, markdown = (
-        linked.render_html(digest), linked.render_text(digest), linked.render_markdown(digest)
+        linked.render_html(digest),
+        linked.render_text(digest),
+        linked.render_markdown(digest),
     )
     for item_id in item_ids:
         page = f"https://news.example.org/vigil/items/{item_id}"

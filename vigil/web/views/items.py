@@ -32,7 +32,7 @@ class Verdicts:
     label: Verdict | None
 
 
-async def item_page(request: Request) -> Response:
+def item_page(request: Request) -> Response:
     context: WebContext = request.app.state.context
     item_id = request.path_params["item_id"]
     item = context.store.item_view(item_id)

@@ -35,7 +35,7 @@ class Row:
     live_rules: tuple[str, ...] = ()  # in search results: what the live rules matched
 
 
-async def matches_page(request: Request) -> Response:
+def matches_page(request: Request) -> Response:
     context: WebContext = request.app.state.context
     params = request.query_params
     ruleset = context.ruleset()

@@ -4,13 +4,14 @@ and the YAML to paste. Nothing is written to the rules folder."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vigil.playground import compile_edit, rule_yaml, try_edit
-from vigil.rules import Matcher
+from vigil.playground import Trial, compile_edit, rule_yaml, try_edit
+from vigil.rules import Matcher, RuleSet
 from vigil.rules.explain import explain_rule
 from vigil.web.context import WebContext
 from vigil.web.forms import FormProblem, day_range
@@ -54,24 +55,11 @@ async def playground_page(request: Request) -> Response:
         )
         problems += edit.problems
         if edit.ruleset is not None and since is not None:
-            trial = try_edit(context.store, edit.ruleset, since, until)
-            candidate = Matcher(edit.ruleset)
-            live = context.matcher()
-            for hit in trial.hits:
-                item = context.store.item_view(hit.item_id)
-                if item is None:
-                    continue
-                rule = edit.ruleset.rule(hit.rule_id)
-                doc = candidate.prepare(item.article)
-                lines = explain_rule(candidate, rule, doc)
-                if hit.change == "lost" and hit.rule_id in {r.id for r in ruleset.rules}:
-                    live_doc = live.prepare(item.article)
-                    lines = [
-                        *lines,
-                        "live rule:",
-                        *explain_rule(live, ruleset.rule(hit.rule_id), live_doc),
-                    ]
-                explained[(hit.change, hit.item_id)] = lines
+            # A trial reads every item of its period: off the event loop, so other pages
+            # are served meanwhile.
+            trial, explained = await run_in_threadpool(
+                _trial, context, edit.ruleset, ruleset, since, until
+            )
     hits = [
         {
             "hit": hit,
@@ -94,3 +82,25 @@ async def playground_page(request: Request) -> Response:
         edit=edit,
         hits=hits,
     )
+
+
+def _trial(
+    context: WebContext, edit: RuleSet, live_rules: RuleSet, since: datetime, until: datetime | None
+) -> tuple[Trial, dict[tuple[str, int], list[str]]]:
+    """The trial, and the explain of each hit shown: the edit's, and the live rule's on a lost
+    hit."""
+    trial = try_edit(context.store, edit, since, until)
+    candidate = Matcher(edit)
+    live = context.matcher()
+    live_ids = {rule.id for rule in live_rules.rules}
+    explained: dict[tuple[str, int], list[str]] = {}
+    for hit in trial.hits:
+        item = context.store.item_view(hit.item_id)
+        if item is None:
+            continue
+        lines = explain_rule(candidate, edit.rule(hit.rule_id), candidate.prepare(item.article))
+        if hit.change == "lost" and hit.rule_id in live_ids:
+            live_doc = live.prepare(item.article)
+            lines += ["live rule:", *explain_rule(live, live_rules.rule(hit.rule_id), live_doc)]
+        explained[(hit.change, hit.item_id)] = lines
+    return trial, explained

@@ -18,7 +18,7 @@ from vigil.web.context import WebContext
 DAYS = 30
 
 
-async def rules_page(request: Request) -> Response:
+def rules_page(request: Request) -> Response:
     context: WebContext = request.app.state.context
     ruleset = context.ruleset()
     now = context.clock()

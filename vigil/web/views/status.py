@@ -13,7 +13,7 @@ from vigil.sources.feed_state import condition
 from vigil.web.context import WebContext
 
 
-async def feeds_page(request: Request) -> Response:
+def feeds_page(request: Request) -> Response:
     context: WebContext = request.app.state.context
     problems: list[str] = []
     try:
@@ -33,14 +33,14 @@ async def feeds_page(request: Request) -> Response:
                           feeds_file=str(context.settings.feeds))  # fmt: skip
 
 
-async def outbox_page(request: Request) -> Response:
+def outbox_page(request: Request) -> Response:
     context: WebContext = request.app.state.context
     messages = context.store.recent_messages(100)
     counts = context.store.message_counts()
     return context.render(request, "outbox.html", messages=messages, counts=counts)
 
 
-async def recipients_page(request: Request) -> Response:
+def recipients_page(request: Request) -> Response:
     context: WebContext = request.app.state.context
     settings = context.settings
     ruleset = context.ruleset()
