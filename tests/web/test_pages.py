@@ -201,32 +201,22 @@ def test_a_missed_label_goes_on_an_item_the_rule_did_not_match(
     match = store.match_page(MatchFilter(), limit=1)[0]
     page = client.get(f"/items/{match.item_id}").text
     unmatched = re.findall(r'<li class="unmatched" data-rule="([^"]+)">', page)[0]
+    fields = {
+        "csrf": csrf_of(page),
+        "item": match.item_id,
+        "rule": unmatched,
+        "verdict": "missed",
+        "next": "//evil.example/x",
+    }
     response = client.post(
         "/label",
-        data={
-            "csrf": csrf_of(page),
-            "item": match.item_id,
-            "rule": unmatched,
-            "verdict": "missed",
-            "note": "names the talks",
-            "next": "//evil.example/x",
-        },
+        data={**fields, "note": "names the talks"},
         headers={"X-Requested-With": "fetch"},
     )
     assert response.status_code == 204
     [label] = store.labels_for(rule_ids=[unmatched])
     assert (label.verdict, label.note) == ("missed", "names the talks")
-    redirected = client.post(
-        "/label",
-        data={
-            "csrf": csrf_of(page),
-            "item": match.item_id,
-            "rule": unmatched,
-            "verdict": "missed",
-            "next": "//evil.example/x",
-        },
-        follow_redirects=False,
-    )
+    redirected = client.post("/label", data=fields, follow_redirects=False)
     assert redirected.headers["location"] == f"/items/{match.item_id}"  # never off-site
 
 
