@@ -25,6 +25,7 @@ from vigil.article import Article
 from vigil.rules import Matcher, RuleSet
 from vigil.store import Store
 from vigil.store.schema import items, labels, matches
+from vigil.words import item_words
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL = REPO / "tests" / "data" / "eval"
@@ -131,6 +132,7 @@ class Pool:
 
     texts: list[tuple[str, str]]
     found: list[list[dict[str, Any]]]
+    words: list[str]  # what the word index holds for each (as the ingest path writes it)
 
     @property
     def matched(self) -> list[int]:
@@ -160,7 +162,8 @@ def build_pool(ruleset: RuleSet, size: int, seed: int) -> Pool:
         ]
         for matched in found
     ]  # fmt: skip
-    return Pool([(a.title, a.body) for a in articles], rows)
+    texts = [(a.title, a.body) for a in articles]
+    return Pool(texts, rows, [item_words(title, body) for title, body in texts])
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -258,6 +261,7 @@ def fill(url: str, pool: Pool, layout: Layout, seed: int) -> dict[str, float]:
                 "tags": [],
                 "first_seen": seen,
                 "cluster_id": layout.cluster[n] or None,
+                "words": pool.words[layout.doc[n]],
             }
 
     insert_rows(store, items, item_rows())

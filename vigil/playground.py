@@ -23,6 +23,7 @@ from vigil.rules import Matcher, RuleSet
 from vigil.rules.loader import load_ruleset_partly
 from vigil.rules.model import Rule
 from vigil.rules.query import parse_query
+from vigil.rules.wordquery import rules_words
 from vigil.store import Store
 
 EDIT_NAME = "playground.yaml"
@@ -127,7 +128,8 @@ class RuleTrial:
 
 @dataclass
 class Trial:
-    items: int = 0
+    items: int = 0  # first seen in the period
+    read: int = 0  # of which read and matched: those the word index could not rule out
     rules: dict[str, RuleTrial] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)  # the first ``keep`` of each change
 
@@ -142,12 +144,20 @@ def try_edit(
     progress: Callable[[int, int], None] | None = None,
 ) -> Trial:
     """Match the edit's rules on items first seen in [since, until); compare with the live
-    matches of the same rule ids."""
+    matches of the same rule ids.
+
+    Only the items that hold the words the edit needs (the store's word index) and the items
+    the live rules matched are read: no other item can be a new or a lost hit.
+    """
     matcher = Matcher(edit)
     ids = [rule.id for rule in edit.rules]
     trial = Trial(rules={rule_id: RuleTrial(rule_id) for rule_id in ids})
-    item_ids = store.item_ids_since(since, until)
-    trial.items = len(item_ids)
+    trial.items = store.count_items_since(since, until)
+    needed = rules_words(edit.rules, edit)
+    item_ids = sorted(
+        {*store.item_ids_holding(needed, since, until), *store.item_ids_matched(ids, since, until)}
+    )
+    trial.read = len(item_ids)
     kept = {"new": 0, "lost": 0}
     for start in range(0, len(item_ids), TRIAL_BATCH):
         batch = item_ids[start : start + TRIAL_BATCH]
@@ -206,11 +216,14 @@ def search_items(
     """Stored items the query matches, newest first, until ``limit`` are found or
     ``scan_at_most`` items were read (the page then offers to search further back)."""
     matcher = Matcher(edit)
+    needed = rules_words(edit.rules, edit)
     results: list[SearchResult] = []
     scanned = 0
     cursor = before
     while len(results) < limit and scanned < scan_at_most:
-        batch = store.newest_item_ids(since=since, until=until, before=cursor, limit=BATCH)
+        batch = store.newest_item_ids(
+            since=since, until=until, before=cursor, limit=BATCH, holding=needed
+        )
         if not batch:
             return Search(results, scanned, None)
         loaded = dict(store.articles(batch))

@@ -17,7 +17,8 @@ def test_the_migrations_build_exactly_the_declared_schema(database_url: str) -> 
     try:
         assert current_revision(store.engine) == head_revision()
         with store.engine.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn), metadata)
+            context = MigrationContext.configure(conn, opts={"include_name": _declared})
+            differences = compare_metadata(context, metadata)
         assert differences == []
         tables = set(inspect(store.engine).get_table_names())
         assert tables >= {
@@ -25,6 +26,15 @@ def test_the_migrations_build_exactly_the_declared_schema(database_url: str) -> 
         }  # fmt: skip
     finally:
         store.close()
+
+
+def _declared(name: str | None, kind: str, _parent: object) -> bool:
+    """What the tables declare: not the word index, which migration 0006 makes outside the
+    declared schema (an FTS5 table and its shadow tables on SQLite, a GIN index on an
+    expression on PostgreSQL); tests/store/test_word_index.py holds it."""
+    if kind == "table" and name is not None and name.startswith("item_words"):
+        return False
+    return not (kind == "index" and name == "ix_items_words")
 
 
 def _open(url: str) -> str | None:
@@ -72,7 +82,7 @@ def test_a_store_at_an_older_revision_is_upgraded_in_place(database_url: str) ->
     assert "ix_matches_matched_at" not in indexes
     store.close()
     reopened = Store(database_url)
-    assert current_revision(reopened.engine) == head_revision() == "0005"
+    assert current_revision(reopened.engine) == head_revision() == "0006"
     indexes = {index["name"] for index in inspect(reopened.engine).get_indexes("matches")}
     assert "ix_matches_matched_at" in indexes
     assert "origin" in {column["name"] for column in inspect(reopened.engine).get_columns("items")}

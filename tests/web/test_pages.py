@@ -102,7 +102,7 @@ def test_the_search_box_runs_the_query_language_over_stored_items(client: TestCl
     found = story_ids(page)
     assert found
     assert "<mark>Bayraktar</mark>" in page or "<mark>TB2</mark>" in page
-    assert "newest stored items searched" in page
+    assert "newest stored items that hold the query" in page
     nothing = client.get("/matches", params={"q": '"no such phrase anywhere at all"'}).text
     assert story_ids(nothing) == []
 

@@ -152,25 +152,6 @@ class BrowseQueries:
         with self.engine.connect() as conn:
             return [MessageRow(*row) for row in conn.execute(query)]
 
-    def newest_item_ids(
-        self,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        before: int | None = None,
-        limit: int = 1000,
-    ) -> list[int]:
-        """Item ids newest first: what a search over stored items reads, a batch at a time."""
-        query = select(items.c.id).order_by(items.c.id.desc()).limit(limit)
-        if before is not None:
-            query = query.where(items.c.id < before)
-        if since is not None:
-            query = query.where(items.c.first_seen >= since)
-        if until is not None:
-            query = query.where(items.c.first_seen < until)
-        with self.engine.connect() as conn:
-            return list(conn.execute(query).scalars())
-
 
 def _on_items(where: MatchFilter) -> bool:
     """Whether :func:`_filtered` names a column of the item."""

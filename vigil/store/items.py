@@ -14,8 +14,21 @@ from vigil.match import Match
 from vigil.store.engine import insert_ignoring_conflicts
 from vigil.store.rows import ItemUpdate, NewItem, StoredItem
 from vigil.store.schema import deliveries, items, matches
+from vigil.words import item_words
 
 CHUNK = 500  # ids per IN (…) list: well under every driver's limit on bound parameters
+# What an Article is made of (not the words or the signature, which are as long again).
+_ARTICLE = (
+    items.c.id,
+    items.c.title,
+    items.c.body,
+    items.c.outlet,
+    items.c.link,
+    items.c.author,
+    items.c.published,
+    items.c.date_missing,
+    items.c.tags,
+)
 
 
 class ItemTables:
@@ -145,24 +158,16 @@ class ItemTables:
                 (row.id, row.cluster_id or row.id, row.signature) for row in conn.execute(query)
             ]
 
-    def item_ids_since(self, since: datetime, until: datetime | None = None) -> list[int]:
-        """Ids of items first seen in [since, until), oldest first."""
-        query = select(items.c.id).where(items.c.first_seen >= since).order_by(items.c.id)
-        if until is not None:
-            query = query.where(items.c.first_seen < until)
-        with self.engine.connect() as conn:
-            return list(conn.execute(query).scalars())
-
     def articles(self, item_ids: Sequence[int]) -> list[tuple[int, Article]]:
         """Stored items as Articles again, for re-matching."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(items).where(items.c.id.in_(list(item_ids))))
+            rows = conn.execute(select(*_ARTICLE).where(items.c.id.in_(list(item_ids))))
             return [(row.id, _article(row)) for row in rows]
 
     def article(self, item_id: int) -> Article | None:
         """A stored item as an Article again (for ``vigil rules test`` and backtests)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(items).where(items.c.id == item_id)).first()
+            row = conn.execute(select(*_ARTICLE).where(items.c.id == item_id)).first()
         return None if row is None else _article(row)
 
 
@@ -181,6 +186,7 @@ def _update_item(
             body=update_.article.body,
             link=update_.article.link,
             content_hash=update_.content_hash,
+            words=item_words(update_.article.title, update_.article.body),
         )
     )
     if previous is None:
@@ -209,6 +215,7 @@ def _item_row(item: NewItem, seen: datetime) -> dict[str, Any]:
         "origin": article.metadata.get("origin"),
         "content_hash": item.content_hash,
         "signature": item.signature,
+        "words": item_words(article.title, article.body),
     }
 
 

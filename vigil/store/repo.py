@@ -3,7 +3,8 @@
 One class for callers, assembled from one module per concern: items and matches
 (:mod:`.items`, :mod:`.matches`), the outbox (:mod:`.outbox`), feed health
 (:mod:`.feed_health`), the workbench's queries (:mod:`.workbench`), analysts' labels
-(:mod:`.feedback`) and what the web page browses (:mod:`.browse`).
+(:mod:`.feedback`), what the web page browses (:mod:`.browse`) and the word index
+(:mod:`.words`).
 It decides nothing: how often a failing feed is retried or a failed message
 resent is the caller's policy.
 """
@@ -22,10 +23,20 @@ from vigil.store.items import ItemTables
 from vigil.store.matches import MatchQueries
 from vigil.store.migrate import migrate
 from vigil.store.outbox import Outbox
+from vigil.store.words import WordIndex
 from vigil.store.workbench import WorkbenchQueries
 
 
-class Store(ItemTables, MatchQueries, Outbox, FeedTable, WorkbenchQueries, Feedback, BrowseQueries):
+class Store(
+    ItemTables,
+    MatchQueries,
+    Outbox,
+    FeedTable,
+    WorkbenchQueries,
+    Feedback,
+    BrowseQueries,
+    WordIndex,
+):
     """Open with a SQLAlchemy URL; the schema is created or upgraded (alembic) on opening."""
 
     def __init__(self, url: str, *, timeout: float = 30.0, clock: Clock = system_clock) -> None:

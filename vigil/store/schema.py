@@ -68,8 +68,18 @@ items = Table(
     Column("origin", Text),
     # sha256 of title and body: the same id with another hash is a changed item.
     Column("content_hash", String(64)),
+    # Its distinct folded words (vigil.words.item_words), for the word index of migration
+    # 0006: an FTS5 table on SQLite, a GIN index on PostgreSQL. None: not indexed yet.
+    Column("words", Text),
 )
 Index("ix_items_first_seen", items.c.first_seen)
+# Items the word index does not know: a trial reads them in full.
+Index(
+    "ix_items_unindexed",
+    items.c.first_seen,
+    sqlite_where=items.c.words.is_(None),
+    postgresql_where=items.c.words.is_(None),
+)
 # A story's other copies, for the web page's item view.
 Index("ix_items_cluster", items.c.cluster_id)
 

@@ -7,8 +7,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from lark import Token
 
-from vigil.rules.operators.base import Evaluator, Key, LeafHits, Node, Syntax, within
+from vigil.rules.operators.base import (
+    Evaluator,
+    Key,
+    LeafHits,
+    Node,
+    Syntax,
+    WordsOf,
+    within,
+)
 from vigil.rules.scanner import Span
+from vigil.words import WordQuery
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -41,6 +50,9 @@ class ActorNode(Node):
 
     def necessary(self) -> list[frozenset[Key]] | None:
         return [frozenset({f"@{self.code[:3]}"})]
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return words_of(f"@{self.code[:3]}")
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         return self.compile()(doc, region[0], region[1])

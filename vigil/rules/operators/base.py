@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from vigil.rules.scanner import Span
 from vigil.rules.terms import Term
+from vigil.words import WordQuery
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -26,6 +27,8 @@ Evaluator = Callable[["Document", int, int], list[Span] | None]
 LeafHits = Callable[["Document", int, int], Sequence[Span]]
 # What a condition needs: a term, or "@CODE" (an actor's country code) for its mentions.
 Key = Term | str
+# The words of the item that a key needs (a term's, an actor's names), for the word index.
+WordsOf = Callable[[Key], WordQuery | None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,12 @@ class Node(ABC):
     def necessary(self) -> list[frozenset[Key]] | None:
         """Groups of keys of which the node needs at least one each to be true; None when
         nothing can be said (a regex, which the scanner does not see)."""
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        """The words an item must hold for the node to be true in it (a superset of the
+        truth: the store's word index picks what a trial reads with it); None when it can
+        be true whatever words the item holds. Saying None is always safe."""
+        return None
 
     @abstractmethod
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:

@@ -14,12 +14,14 @@ from vigil.rules.operators.base import (
     Key,
     Node,
     Syntax,
+    WordsOf,
     anchor_cost,
     found_words,
     grouped_text,
     shortened,
 )
 from vigil.rules.scanner import Span
+from vigil.words import WordQuery, all_of, any_of
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -54,6 +56,9 @@ class AndNode(Node):
         for child in self.children:
             groups += child.necessary() or []
         return groups
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return all_of(child.words(words_of) for child in self.children)
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         spans: list[Span] = []
@@ -117,6 +122,9 @@ class OrNode(Node):
                 return []
             firsts.append(min(child_groups, key=anchor_cost))
         return [frozenset().union(*firsts)]
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return any_of(child.words(words_of) for child in self.children)
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         results = [r for c in self.children if (r := c.evaluate(doc, region)) is not None]

@@ -10,8 +10,17 @@ from typing import TYPE_CHECKING, ClassVar
 from lark import Token
 
 from vigil.errors import QueryError
-from vigil.rules.operators.base import Evaluator, Key, Node, Syntax, found_words, grouped_text
+from vigil.rules.operators.base import (
+    Evaluator,
+    Key,
+    Node,
+    Syntax,
+    WordsOf,
+    found_words,
+    grouped_text,
+)
 from vigil.rules.scanner import Span
+from vigil.words import WordQuery, all_of
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -58,6 +67,9 @@ class NearNode(Node):
 
     def necessary(self) -> list[frozenset[Key]] | None:
         return [*(self.left.necessary() or []), *(self.right.necessary() or [])] or None
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return all_of((self.left.words(words_of), self.right.words(words_of)))
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         left, right = self.left.evaluate(doc, region), self.right.evaluate(doc, region)

@@ -9,8 +9,18 @@ import re2
 from lark import Token
 
 from vigil.errors import QueryError
-from vigil.rules.operators.base import Evaluator, Key, LeafHits, Node, Syntax, within
+from vigil.rules.operators.base import (
+    Evaluator,
+    Key,
+    LeafHits,
+    Node,
+    Syntax,
+    WordsOf,
+    within,
+)
+from vigil.rules.regex_words import regex_words
 from vigil.rules.scanner import Span
+from vigil.words import WordQuery
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -73,6 +83,9 @@ class RegexNode(Node):
 
     def necessary(self) -> list[frozenset[Key]] | None:
         return None  # the scanner does not see regexes: a rule with one is always tried
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return regex_words(self.pattern)
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         return within(doc.regex_hits(self.pattern), region[0], region[1])

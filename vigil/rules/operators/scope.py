@@ -14,11 +14,13 @@ from vigil.rules.operators.base import (
     LeafHits,
     Node,
     Syntax,
+    WordsOf,
     grouped_text,
     shortened,
     walk,
 )
 from vigil.rules.scanner import Span
+from vigil.words import WordQuery
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -55,6 +57,9 @@ class ScopeNode(Node):
 
     def necessary(self) -> list[frozenset[Key]] | None:
         return self.child.necessary()
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return self.child.words(words_of)
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         lo, hi = region

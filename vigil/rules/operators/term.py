@@ -8,9 +8,18 @@ from typing import TYPE_CHECKING, ClassVar
 from lark import Token
 
 from vigil.errors import QueryError, TermError
-from vigil.rules.operators.base import Evaluator, Key, LeafHits, Node, Syntax, within
+from vigil.rules.operators.base import (
+    Evaluator,
+    Key,
+    LeafHits,
+    Node,
+    Syntax,
+    WordsOf,
+    within,
+)
 from vigil.rules.scanner import Span
 from vigil.rules.terms import Term
+from vigil.words import WordQuery
 
 if TYPE_CHECKING:
     from vigil.rules.document import Document
@@ -61,6 +70,9 @@ class TermNode(Node):
 
     def necessary(self) -> list[frozenset[Key]] | None:
         return [frozenset({self.term})]
+
+    def words(self, words_of: WordsOf) -> WordQuery | None:
+        return words_of(self.term)
 
     def evaluate(self, doc: Document, region: Span) -> list[Span] | None:
         return within(doc.term_hits.get(self.term), region[0], region[1])
