@@ -5,11 +5,11 @@ so the thousandth page of a million-item store costs what the first does."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Engine, Select, exists, select
+from sqlalchemy import Connection, Engine, Select, exists, func, select
 
 from vigil.article import Article
 from vigil.store.items import _article
@@ -61,23 +61,16 @@ class BrowseQueries:
         """Matches newest first (by match id), ``limit`` of them with ids below ``before``."""
         if where.rule_ids is not None and not where.rule_ids:
             return []
-        # The page's ids first, from matches alone unless a filter is on the item: an index
-        # then yields them newest first (rules filtered by their index, several rules merged)
-        # without joining an item row to every candidate, as one query would before sorting.
-        ids = select(matches.c.id)
-        if _on_items(where):
-            ids = ids.join(items, items.c.id == matches.c.item_id)
-        ids = _filtered(ids, where).order_by(matches.c.id.desc()).limit(limit)
-        if before is not None:
-            ids = ids.where(matches.c.id < before)
-        query = (
-            _match_query()
-            .order_by(None)
-            .where(matches.c.id.in_(ids.correlate(None).scalar_subquery()))
-            .order_by(matches.c.id.desc())
-        )
         with self.engine.connect() as conn:
-            return [_stored_match(row._mapping) for row in conn.execute(query)]
+            if where.since is None and where.until is None:
+                page = _page_ids(conn, where, before, limit)
+            else:
+                page = _dated_page_ids(conn, where, before, limit)
+            if not page:
+                return []
+            query = _match_query().order_by(None).where(matches.c.id.in_(page))
+            found = [_stored_match(row._mapping) for row in conn.execute(query)]
+        return sorted(found, key=lambda match: match.id, reverse=True)
 
     def delivered_at(self, match_ids: Sequence[int]) -> dict[int, datetime]:
         """When each of these matches first went out in a sent message."""
@@ -153,20 +146,77 @@ class BrowseQueries:
             return [MessageRow(*row) for row in conn.execute(query)]
 
 
-def _on_items(where: MatchFilter) -> bool:
-    """Whether :func:`_filtered` names a column of the item."""
-    return bool(where.outlet) or where.since is not None or where.until is not None
-
-
-def _filtered(query: Select[Any], where: MatchFilter) -> Select[Any]:
-    if where.rule_ids is not None:
-        query = query.where(matches.c.rule_id.in_(list(where.rule_ids)))
+def _page_ids(conn: Connection, where: MatchFilter, before: int | None, limit: int) -> list[int]:
+    """The page's ids, from matches alone unless the outlet is asked for: an index then yields
+    them newest first (rules filtered by their index, several rules merged) without joining an
+    item row to every candidate, as one query would before sorting."""
+    ids = select(matches.c.id)
     if where.outlet:
+        ids = ids.join(items, items.c.id == matches.c.item_id)
+    ids = _filtered(ids, where).order_by(matches.c.id.desc()).limit(limit)
+    if before is not None:
+        ids = ids.where(matches.c.id < before)
+    return list(conn.execute(ids).scalars())
+
+
+DATED_STEP_MAX = 5000
+
+
+def _dated_page_ids(
+    conn: Connection, where: MatchFilter, before: int | None, limit: int
+) -> list[int]:
+    """The page's ids when the items' first sighting is bounded.
+
+    The period's items have ids in a range (ids grow as items arrive): matches are read from
+    their own table newest first within that range, in growing steps, and only the step's
+    items are checked against the period and outlet (a clock set back can put an item outside
+    the period inside the range). The range comes from ``ix_items_first_seen``.
+    """
+    period = select(func.min(items.c.id), func.max(items.c.id))
+    period = _item_side(period, where, outlet=False)
+    low: int | None
+    high: int | None
+    low, high = conn.execute(period).one()
+    if low is None:
+        return []
+    found: list[int] = []
+    cursor, step = before, limit
+    unbounded = replace(where, outlet=None, since=None, until=None)
+    while len(found) < limit:
+        candidates = _filtered(select(matches.c.id, matches.c.item_id), unbounded)
+        candidates = candidates.where(matches.c.item_id.between(low, high))
+        if cursor is not None:
+            candidates = candidates.where(matches.c.id < cursor)
+        rows = conn.execute(candidates.order_by(matches.c.id.desc()).limit(step)).all()
+        if not rows:
+            break
+        item_ids = {item_id for _, item_id in rows}
+        kept = set(
+            conn.execute(
+                _item_side(select(items.c.id), where).where(items.c.id.in_(item_ids))
+            ).scalars()
+        )
+        found += [match_id for match_id, item_id in rows if item_id in kept][: limit - len(found)]
+        if len(rows) < step:
+            break
+        cursor, step = rows[-1][0], min(step * 4, DATED_STEP_MAX)
+    return found
+
+
+def _item_side(query: Select[Any], where: MatchFilter, *, outlet: bool = True) -> Select[Any]:
+    if outlet and where.outlet:
         query = query.where(items.c.outlet == where.outlet)
     if where.since is not None:
         query = query.where(items.c.first_seen >= where.since)
     if where.until is not None:
         query = query.where(items.c.first_seen < where.until)
+    return query
+
+
+def _filtered(query: Select[Any], where: MatchFilter) -> Select[Any]:
+    if where.rule_ids is not None:
+        query = query.where(matches.c.rule_id.in_(list(where.rule_ids)))
+    query = _item_side(query, where)
     if where.delivered is not None:
         sent = exists(
             select(deliveries.c.match_id)
