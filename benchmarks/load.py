@@ -36,6 +36,7 @@ from rules_engine import build_corpus, build_rules, vocabulary
 from vigil.rules import load_ruleset
 from vigil.store import Store
 from vigil.store.schema import items, matches
+from vigil.words import item_words
 
 from tests.support.loopback_http import LoopbackHTTP
 
@@ -125,6 +126,7 @@ def fill_store(url: str, count: int, matched: int, undelivered: int) -> None:
     now = datetime.now(UTC)
     rng = random.Random(11)
     rule_ids = [rule.id for rule in load_ruleset(REPO / "rules").rules]
+    filler_words = item_words("Old story", "about the budget, the weather and the roads.").split()
     began = time.perf_counter()
     insert_rows(
         store,
@@ -141,6 +143,8 @@ def fill_store(url: str, count: int, matched: int, undelivered: int) -> None:
                 "date_missing": False,
                 "tags": [],
                 "first_seen": now - timedelta(minutes=(count - n) // 2),
+                # What the ingest path stores for the word index (these words and the number).
+                "words": " ".join(sorted({*filler_words, str(n)})),
             }
             for n in range(count)
         ),

@@ -211,8 +211,10 @@ def report(results: Results, chosen: Picks, args: argparse.Namespace) -> None:
     for what, plans in results.plans.items():
         print(f"  {what}")
         for tables, lines in plans:
-            # A match page: its page query (the others look rows up by key); an item page: all.
-            if args.all_plans or not what.startswith("GET /matches") or "JOIN items" in tables:
+            # A match page: how it picks its ids (from matches; a period's id range from items)
+            # and reads their rows (the others look rows up by key); an item page: all.
+            page_query = tables in ("matches", "items") or "JOIN items" in tables
+            if args.all_plans or not what.startswith("GET /matches") or page_query:
                 print(f"    {tables}")
                 for line in lines:
                     print(f"      {line}")

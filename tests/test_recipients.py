@@ -90,6 +90,11 @@ def test_lowest_severity_filters_rules_out(tmp_path: Path, ruleset) -> None:
             "digest: fortnightly",
             ":16:13: recipients.1.digest: expected",
         ),
+        (
+            "digest: weekly monday 07:00",
+            "digest: cron 0 25 * * *",
+            ":16:13: recipients.1.digest: cron '0 25 * * *': Bad hour",
+        ),
         ('"mediation-*"', '"mediaton-*"', ":9:14: recipients.0.rules: 'mediaton-*' names no rule"),
         (
             "brief@example.org",
@@ -116,6 +121,15 @@ def test_problems_name_file_line_and_column(
     assert any(line.startswith(str(path)) and problem in line for line in caught.value.problems), (
         caught.value.problems
     )
+
+
+def test_a_cron_digest_is_a_schedule_a_heartbeat_can_ride(tmp_path: Path, ruleset) -> None:
+    text = (
+        "recipients:\n  - id: a\n    email: a@example.org\n"
+        "    digest: cron 0 8,17 * * 1-5\n    heartbeat: true\n"
+    )
+    [recipient] = load_recipients(_write(tmp_path, text), ruleset)
+    assert str(recipient.cadence) == "cron 0 8,17 * * 1-5" and recipient.heartbeat
 
 
 def test_a_heartbeat_needs_a_schedule(tmp_path: Path, ruleset) -> None:

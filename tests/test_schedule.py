@@ -71,3 +71,38 @@ def test_unscheduled_cadences_have_no_slots() -> None:
     now = datetime(2026, 11, 28, tzinfo=UTC)
     for cadence in (Cadence(Every.RUN), Cadence(Every.NEVER)):
         assert cadence.latest_slot(now, KYIV) is None and cadence.next_slot(now, KYIV) is None
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_a_cron_expression_is_a_schedule_in_the_readers_zone() -> None:
+    weekdays = Cadence.parse("cron 0 8 * * 1-5")
+    assert str(weekdays) == "cron 0 8 * * 1-5" and weekdays.scheduled
+    assert weekdays.describe() == "At 08:00 on Monday through Friday"
+    # Saturday 2026-11-28 10:00 in Kyiv: the last slot was Friday's 08:00, the next Monday's.
+    saturday = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    assert weekdays.latest_slot(saturday, KYIV) == datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    assert weekdays.next_slot(saturday, KYIV) == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+def test_a_cron_slot_at_exactly_now_is_the_latest_and_not_the_next() -> None:
+    hourly = Cadence.parse("cron 0 * * * *")
+    now = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
+    assert hourly.latest_slot(now, KYIV) == now
+    assert hourly.next_slot(now, KYIV) == datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+
+
+def test_a_cron_slot_in_the_spring_forward_gap_happens_once_after_it() -> None:
+    nightly = Cadence.parse("cron 30 2 * * *")
+    # 2026-03-29: Berlin's clocks jump from 02:00 to 03:00; 02:30 runs at 03:00 (as cron does).
+    before = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # 01:00 local
+    assert nightly.next_slot(before, BERLIN) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    later = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)
+    assert nightly.latest_slot(later, BERLIN) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["cron 61 8 * * *", "cron 0 8 * * funday", "cron 0 8 *"])
+def test_a_bad_cron_expression_says_what_is_wrong(text: str) -> None:
+    with pytest.raises(ValueError, match=r"cron|expected"):
+        Cadence.parse(text)

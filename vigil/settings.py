@@ -142,7 +142,9 @@ class Settings(BaseSettings):
         from vigil.schedule import Cadence
 
         if not Cadence.parse(value).scheduled:
-            raise ValueError("the health message needs 'daily HH:MM' or 'weekly <weekday> HH:MM'")
+            raise ValueError(
+                "the health message needs 'daily HH:MM', 'weekly <weekday> HH:MM' or 'cron ...'"
+            )
         return value
 
     @field_validator("health_timezone")
