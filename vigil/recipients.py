@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vigil.addresses import check_address
 from vigil.errors import FileFormatError
 from vigil.rules.model import Rule, RuleSet, Severity
 from vigil.schedule import Cadence, Every
@@ -72,9 +72,7 @@ class _RecipientEntry(BaseModel):
     @classmethod
     def _valid_addresses(cls, values: list[str]) -> list[str]:
         for value in values:
-            address = parseaddr(value)[1]
-            if "@" not in address or " " in address:
-                raise ValueError(f"{value!r} is not an email address")
+            check_address(value)
         return values
 
 

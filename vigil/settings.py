@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from vigil.addresses import check_address
 from vigil.paths import bundled
 
 
@@ -42,15 +43,6 @@ class SmtpTls(StrEnum):
     STARTTLS = "starttls"
     IMPLICIT = "implicit"
     NONE = "none"
-
-
-def _check_address(value: str) -> None:
-    """An address that could not break a header: one mailbox, no line breaks."""
-    from email.utils import parseaddr
-
-    address = parseaddr(value)[1]
-    if any(c in value for c in "\r\n\0") or "@" not in address or " " in address:
-        raise ValueError(f"{value!r} is not an email address")
 
 
 class Settings(BaseSettings):
@@ -162,13 +154,13 @@ class Settings(BaseSettings):
     @classmethod
     def _addresses(cls, values: list[str]) -> list[str]:
         for value in values:
-            _check_address(value)
+            check_address(value)
         return values
 
     @field_validator("mail_from")
     @classmethod
     def _sender(cls, value: str) -> str:
-        _check_address(value)
+        check_address(value)
         return value
 
     @model_validator(mode="after")
