@@ -193,3 +193,11 @@ def test_every_command_says_a_store_error_in_one_line_and_exits_two(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"vigil: {home / 'vigil.db'}" in result.output
     assert "not a usable SQLite database" in result.output and "Traceback" not in result.output
+
+
+def test_version_prints_the_package_version_and_exits_0() -> None:
+    import vigil
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"vigil {vigil.__version__}"

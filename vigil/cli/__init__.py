@@ -11,15 +11,42 @@ delivery) or a check found problems; 2 vigil could not start (bad settings, rule
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
+import typer
+
+from vigil import __version__
 from vigil.cli import backfill, digest, feeds, matches, rules, rules_eval, run, web
 from vigil.cli.errors import fail_unusable
-from vigil.cli.root import app, err
+from vigil.cli.root import app, err, out
 from vigil.errors import VigilError
 
 __all__ = ["app", "main"]
 
 _REGISTERED = (rules_eval.rules_eval,)  # importing it registers `vigil rules eval`
+
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(f"vigil {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print vigil's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """vigil: news monitoring from analyst rules to email digests."""
+
 
 app.command()(run.run)
 app.command()(run.serve)
