@@ -26,7 +26,6 @@ __all__ = ["app", "main"]
 _REGISTERED = (rules_eval.rules_eval,)  # importing it registers `vigil rules eval`
 
 
-
 def _print_version(asked: bool) -> None:
     if asked:
         out.print(f"vigil {__version__}", markup=False)

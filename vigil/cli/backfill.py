@@ -10,8 +10,8 @@ import typer
 
 from vigil.cli.errors import reports_errors
 from vigil.cli.root import (
-    DATE_FORMATS,
     EXIT_UNUSABLE,
+    MOMENT,
     RulesOption,
     err,
     out,
@@ -28,13 +28,14 @@ def backfill(
     since: Annotated[
         datetime,
         typer.Option(
-            formats=DATE_FORMATS,
-            help="Re-match items vigil first saw on or after this date (UTC), e.g. 2026-11-01.",
+            **MOMENT,
+            help="Re-match items vigil first saw on or after this moment: a day (UTC), e.g. "
+            "2026-11-01, a day and time, or 7d, 2h, yesterday.",
         ),
     ],
     until: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="…and before this date."),
+        typer.Option(**MOMENT, help="…and before this moment (the same forms)."),
     ] = None,
     rule: Annotated[
         list[str] | None,

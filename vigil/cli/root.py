@@ -18,7 +18,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from vigil.clock import DAY_FORMAT
+from vigil.clock import system_clock
+from vigil.moments import parse_moment
 
 if TYPE_CHECKING:
     from vigil.rules.model import RuleSet
@@ -52,15 +53,31 @@ ArticlesOption = Annotated[
         help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/."
     ),
 ]
-# What a date option (--since, --until) accepts: a day, or a day and a minute, in UTC.
-DATE_FORMATS = [DAY_FORMAT, f"{DAY_FORMAT}T%H:%M"]
+
+
+def moment(value: str | datetime) -> datetime:
+    """A date option (--since, --until): a day, a day and a minute in UTC, or back from now
+    (vigil.moments), as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        return parse_moment(value, system_clock())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+MOMENT: dict[str, Any] = {"parser": moment, "metavar": "DATE"}
 SinceOption = Annotated[
     datetime | None,
-    typer.Option(formats=DATE_FORMATS, help="Items first seen on or after this date (UTC)."),
+    typer.Option(
+        **MOMENT,
+        help="Items first seen on or after this moment: a day (UTC), a day and time, or 7d, 2h, "
+        "yesterday.",
+    ),
 ]
 UntilOption = Annotated[
     datetime | None,
-    typer.Option(formats=DATE_FORMATS, help="…and before this date (UTC)."),
+    typer.Option(**MOMENT, help="…and before this moment (the same forms)."),
 ]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write here instead of standard output.")

@@ -16,8 +16,8 @@ from rich.table import Table
 
 from vigil.cli.errors import reports_errors
 from vigil.cli.root import (
-    DATE_FORMATS,
     EXIT_UNUSABLE,
+    MOMENT,
     OutOption,
     RulesOption,
     SinceOption,
@@ -113,7 +113,12 @@ def rules_backtest(
         Path, typer.Option(help="The candidate rules folder (an edited copy of the live one).")
     ],
     since: Annotated[
-        datetime, typer.Option(formats=DATE_FORMATS, help="Items first seen on or after (UTC).")
+        datetime,
+        typer.Option(
+            **MOMENT,
+            help="Items first seen on or after this moment: a day (UTC), a day and time, or 7d, "
+            "2h, yesterday.",
+        ),
     ],
     until: UntilOption = None,
     format: Annotated[
