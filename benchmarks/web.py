@@ -169,13 +169,15 @@ def measure(store: Store, settings: Settings, chosen: Picks, args: argparse.Name
                 entry = found.rules[PLAYGROUND_RULE]
                 results.trial[label] = {
                     "items": found.items,
+                    "read": found.read,
                     "would_flag": entry.would_flag,
                     "live": entry.live,
                     "new": entry.new,
                     "lost": entry.lost,
                 }
-                return (f"{found.items:,} items: flags {entry.would_flag:,}, live "
-                        f"{entry.live:,}, new {entry.new:,}, lost {entry.lost:,}")  # fmt: skip
+                return (f"{found.items:,} items, {found.read:,} read: flags "
+                        f"{entry.would_flag:,}, live {entry.live:,}, new {entry.new:,}, "
+                        f"lost {entry.lost:,}")  # fmt: skip
 
             seconds, note = timed(trial, args.repeat, counted)
             figure = Figure(f"try_edit alone, {label}", "vigil.playground.try_edit",

@@ -65,3 +65,29 @@ def test_holds_reads_words_and_prefixes(present: list[str]) -> None:
     query = AnyOf((Word("drone", prefix=True), AllOf((Word("tb"), Word("2")))))
     expected = any(w.startswith("drone") for w in present) or {"tb", "2"} <= set(present)
     assert holds(query, words) == expected
+
+
+_LETTERS = st.sampled_from(list("aTb2Z9ŞçıÉß-_ ’'.\\n"))
+
+
+@given(st.text(_LETTERS, max_size=40))
+def test_every_word_start_a_regex_can_see_is_a_word_or_the_start_of_one(text: str) -> None:
+    """What a regex's leading word relies on: an ASCII run of the original that starts after a
+    non-word character (RE2's ``\\b``) begins some stored word."""
+    import re
+
+    words = item_words(text, "").split()
+    for run in re.finditer(r"(?<![A-Za-z0-9_])(?:[A-Za-z]+|[0-9]+)", text):
+        first = run.group().lower()
+        assert any(word.startswith(first[:MAX_WORD]) for word in words), (text, first)
+
+
+@given(st.text(_LETTERS, max_size=40))
+def test_the_fast_ascii_path_finds_the_words_the_unicode_pattern_finds(text: str) -> None:
+    import re
+
+    from vigil.text import fold
+
+    folded = fold(text).folded
+    expected = set(re.findall(r"[^\W\d_]+|\d+", folded))
+    assert expected <= set(item_words(text, "").split())

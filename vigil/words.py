@@ -22,7 +22,14 @@ from vigil.text import fold
 
 MAX_WORD = 40  # longer words are indexed by their first 40 characters
 _WORD = re.compile(r"[^\W\d_]+|\d+")
-_ASCII_RUN = re.compile(r"[A-Za-z]+|[0-9]+")
+_ASCII_WORD = re.compile(rb"[a-z]+|[0-9]+")
+# Bytes that are not a lower-case ASCII letter or a digit, as spaces: most folded text is ASCII,
+# and one translate and split in C finds its words three times as fast as the regex.
+_SEPARATORS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
+# An ASCII run right after a non-ASCII character: where RE2's ASCII \b starts a word that
+# folding may glue to the letter before ("ŞTB2" folds to "stb2"). Every other ASCII run of the
+# original starts a folded word already.
+_AFTER_NON_ASCII = re.compile(r"(?<=[^\x00-\x7f])(?:[A-Za-z]+|[0-9]+)")
 
 
 def item_words(title: str, body: str) -> str:
@@ -30,10 +37,22 @@ def item_words(title: str, body: str) -> str:
     stores for it)."""
     found: set[str] = set()
     for text in (title, body):
-        found.update(_WORD.findall(fold(text).folded))
+        found.update(_folded_words(fold(text).folded))
         if not text.isascii():
-            found.update(run.lower() for run in _ASCII_RUN.findall(text))
+            found.update(run.lower() for run in _AFTER_NON_ASCII.findall(text))
     return " ".join(sorted({word[:MAX_WORD] for word in found}))
+
+
+def _folded_words(folded: str) -> set[str]:
+    if not folded.isascii():
+        return set(_WORD.findall(folded))
+    words: set[str] = set()
+    for token in set(folded.encode("ascii").translate(_SEPARATORS).split()):
+        if token.isalpha() or token.isdigit():
+            words.add(token.decode("ascii"))
+        else:  # a letter–digit joint ("tb2") splits, as it does in rule terms
+            words.update(part.decode("ascii") for part in _ASCII_WORD.findall(token))
+    return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +116,13 @@ def phrase_words(folded: str, *, open_end: bool = False) -> WordQuery | None:
     )
 
 
+_LEADING_RUN = re.compile(r"[A-Za-z]+|[0-9]+")
+
+
 def leading_word(literal: str) -> Word | None:
     """For a regex that starts a word with ``literal`` (after ``\\b`` or ``^``): the word the
     item must then hold a word beginning with, or None when the literal starts no word."""
-    run = _ASCII_RUN.match(literal)
+    run = _LEADING_RUN.match(literal)
     if run is None:
         return None
     return Word(run.group().lower()[:MAX_WORD], prefix=True)
