@@ -170,6 +170,14 @@ def test_run_and_backtest_name_misbehaving_examples(tmp_path: Path, database_url
     )
     assert "warning:" in backtest.output and "should match but does not" in backtest.output
     assert "1 example(s) misbehave; `vigil rules check` lists them" in backtest.output
+    # --rules, the old spelling of --candidate, still works, and says what to write instead.
+    assert "`rules backtest --rules` is now --candidate" in backtest.output
+
+
+def test_backtest_needs_its_candidate_folder_and_says_so() -> None:
+    result = runner.invoke(app, ["rules", "backtest", "--since", "2026-01-01"])
+    assert result.exit_code == 2
+    assert "--candidate" in result.output and "candidate rules folder is needed" in result.output
 
 
 @pytest.mark.parametrize(
@@ -177,7 +185,7 @@ def test_run_and_backtest_name_misbehaving_examples(tmp_path: Path, database_url
     [
         ["run"], ["feeds"], ["digest", "outbox"], ["digest", "recipients"], ["digest", "preview"],
         ["matches", "export"], ["rules", "stats"], ["rules", "test", "1"],
-        ["rules", "backtest", "--rules", str(RULES), "--since", "2026-01-01"],
+        ["rules", "backtest", "--candidate", str(RULES), "--since", "2026-01-01"],
         ["backfill", "--since", "2026-01-01"],
     ],
 )  # fmt: skip

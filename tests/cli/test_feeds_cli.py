@@ -26,6 +26,26 @@ OPML = """<?xml version="1.0"?>
 """
 
 
+def test_import_writes_the_feeds_file_the_other_commands_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opml = tmp_path / "reader.opml"
+    opml.write_text(OPML, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VIGIL_FEEDS", raising=False)
+    assert runner.invoke(app, ["feeds", "import", str(opml)]).exit_code == 0
+    assert {s.name for s in load_feeds_file(tmp_path / "feeds.yaml")} == {
+        "Daily Sabah", "Ahval", "TASS"
+    }  # fmt: skip
+    chosen = tmp_path / "monitored.yaml"
+    monkeypatch.setenv("VIGIL_FEEDS", str(chosen))
+    result = runner.invoke(app, ["feeds", "import", str(opml)])
+    assert result.exit_code == 0 and f"already in {chosen}" in result.output
+    assert len(load_feeds_file(chosen)) == 3  # where `vigil run` and `vigil feeds` read
+    bundled = Settings.model_fields["feeds"].get_default(call_default_factory=True)
+    assert "Ahval" not in Path(bundled).read_text(encoding="utf-8")
+
+
 def test_import_appends_keeps_comments_and_skips_known_feeds(tmp_path: Path) -> None:
     opml = tmp_path / "reader.opml"
     opml.write_text(OPML, encoding="utf-8")

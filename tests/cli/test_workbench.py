@@ -84,7 +84,8 @@ def test_backtest_reports_new_and_lost_hits_and_writes_nothing(
     since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
     before = Monitor(demo).store.counts()
     result = runner.invoke(
-        app, ["rules", "backtest", "--rules", str(edited), "--since", since, "--format", "jsonl"]
+        app,
+        ["rules", "backtest", "--candidate", str(edited), "--since", since, "--format", "jsonl"],
     )
     assert result.exit_code == 0, result.output
     differences = [json.loads(line) for line in result.stdout.splitlines()]
@@ -98,12 +99,12 @@ def test_backtest_reports_new_and_lost_hits_and_writes_nothing(
     stored = store.articles(store.item_ids_since(yesterday))
     mentions = {i for i, a in stored if "kremlin" in f"{a.title} {a.body}".lower()}
     assert {d["item_id"] for d in new} == mentions
-    table = runner.invoke(app, ["rules", "backtest", "--rules", str(edited), "--since", since])
+    table = runner.invoke(app, ["rules", "backtest", "--candidate", str(edited), "--since", since])
     assert "bayraktar-tb2 (removed)" in table.output and "−3" in table.output
     assert "kremlin-says (added)" in table.output
     assert "3 rule(s) would change" in table.output
     assert Monitor(demo).store.counts() == before
-    same = runner.invoke(app, ["rules", "backtest", "--rules", str(RULES), "--since", since])
+    same = runner.invoke(app, ["rules", "backtest", "--candidate", str(RULES), "--since", since])
     assert "no rule would change what it flags" in same.output
 
 

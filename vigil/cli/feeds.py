@@ -73,13 +73,20 @@ def _when(moment: datetime | None) -> str:
 @reports_errors
 def feeds_import(
     opml: Annotated[Path, typer.Argument(help="OPML file exported by a feed reader.")],
-    feeds: Annotated[Path, typer.Option(help="Feeds file to add to (created if missing).")] = Path(
-        "feeds.yaml"
-    ),
+    feeds: Annotated[
+        Path | None,
+        typer.Option(
+            help="Feeds file to add to (created if missing). Default: $VIGIL_FEEDS, the file "
+            "the other commands read; else ./feeds.yaml (never the bundled demo feeds).",
+        ),
+    ] = None,
 ) -> None:
     """Add the feeds of an OPML file to a feeds file; feeds already there are skipped."""
     from vigil.sources.opml import import_opml
 
+    if feeds is None:
+        settings = settings_from()
+        feeds = settings.feeds if "feeds" in settings.model_fields_set else Path("feeds.yaml")
     added, skipped = import_opml(opml, feeds)
     for spec in added:
         out.print(f"added {spec.name}: {spec.url}", markup=False)

@@ -1,8 +1,10 @@
 """The root ``vigil`` app, and what its commands share: consoles, exit codes, common options,
 settings, progress, the store.
 
-Exit codes scripts can rely on: 0 all good; 1 the run finished but something failed (a feed, a
-delivery) or a check found problems; 2 vigil could not start (bad settings, rules or arguments).
+Exit codes scripts can rely on: 0 all good; 1 the command ran but found trouble (a feed or a
+delivery failed, a health table shows a troubled feed or message, ``rules eval`` missed its
+thresholds); 2 vigil could not start or its input is wrong (bad settings, arguments, rules or
+feeds file: ``rules check`` finding a problem exits 2).
 """
 
 from __future__ import annotations

@@ -106,12 +106,23 @@ def rules_stats(
     out.print(table)
 
 
+def _candidate_folder(candidate: Path | None, old_spelling: Path | None) -> Path:
+    """--candidate; --rules, which everywhere else names the live rules, still works here."""
+    if old_spelling is not None:
+        err.print(
+            "vigil: `rules backtest --rules` is now --candidate (--rules names the live rules "
+            "everywhere else); the old spelling still works",
+            markup=False,
+        )
+    chosen = candidate or old_spelling
+    if chosen is None:
+        raise typer.BadParameter("the candidate rules folder is needed", param_hint="--candidate")
+    return chosen
+
+
 @rules_app.command("backtest")
 @reports_errors
 def rules_backtest(
-    rules: Annotated[
-        Path, typer.Option(help="The candidate rules folder (an edited copy of the live one).")
-    ],
     since: Annotated[
         datetime,
         typer.Option(
@@ -120,6 +131,16 @@ def rules_backtest(
             "2h, yesterday.",
         ),
     ],
+    candidate: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR", help="The candidate rules folder (an edited copy of the live one)."
+        ),
+    ] = None,
+    old_spelling: Annotated[
+        Path | None,
+        typer.Option("--rules", hidden=True, help="The old spelling of --candidate."),
+    ] = None,
     until: UntilOption = None,
     format: Annotated[
         BacktestFormat,
@@ -133,11 +154,12 @@ def rules_backtest(
     from vigil.rules import Matcher, load_ruleset
     from vigil.rules.examples import check_examples
 
+    rules = _candidate_folder(candidate, old_spelling)
     _, live_rules, store = open_store()
     with ExitStack() as stack:
         stack.callback(store.close)
-        candidate = load_ruleset(rules)
-        warn_misbehaving_examples(check_examples(Matcher(candidate)))
+        candidate_rules = load_ruleset(rules)
+        warn_misbehaving_examples(check_examples(Matcher(candidate_rules)))
         handle = (
             stack.enter_context(open(out_file, "w", encoding="utf-8")) if out_file else sys.stdout
         )
@@ -149,7 +171,7 @@ def rules_backtest(
                 handle.write(json.dumps(difference.as_json(), ensure_ascii=False) + "\n")
 
         report = backtest(
-            store, candidate, since.replace(tzinfo=UTC), until=utc(until),
+            store, candidate_rules, since.replace(tzinfo=UTC), until=utc(until),
             live_rule_ids={rule.id for rule in live_rules.rules},
             progress=report_progress if show else None,
             on_difference=write,
