@@ -116,3 +116,20 @@ def test_every_command_option_and_argument_says_what_it_does_in_help() -> None:
             if not help_text or _squeezed(help_text) not in shown:
                 silent.append(f"vigil {path} {param.name}".strip())
     assert silent == [], f"no help text in --help: {', '.join(silent)}"
+
+
+def test_every_option_shows_a_metavar_a_person_reads() -> None:
+    """DATE, FILE, ID or the choices; never a type's name (<path>, <list[str]>, <float range>)
+    or a strftime pattern."""
+    runner = CliRunner()
+    unreadable = []
+    for path, _command in _command_tree():
+        shown = runner.invoke(app, [*path.split(), "--help"]).output
+        for found in re.finditer(r"^\s+(--[a-z-]+) (\S+)", shown, re.MULTILINE):
+            option, metavar = found.groups()
+            if not (
+                re.fullmatch(r"[A-Z][A-Z:]*", metavar)
+                or re.fullmatch(r"<[a-z]+(\|[a-z]+)+>", metavar)
+            ):
+                unreadable.append(f"vigil {path} {option} {metavar}".replace("  ", " "))
+    assert unreadable == [], unreadable

@@ -39,7 +39,9 @@ def backfill(
     ] = None,
     rule: Annotated[
         list[str] | None,
-        typer.Option("--rule", help="Only this rule (repeatable). Default: every rule."),
+        typer.Option(
+            "--rule", metavar="ID", help="Only this rule (repeatable). Default: every rule."
+        ),
     ] = None,
     resend: Annotated[
         bool,
@@ -57,8 +59,10 @@ def backfill(
             "parallel processes (needs vigil[dask]).",
         ),
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Dask worker processes.")] = 2,
-    batch_size: Annotated[int, typer.Option(min=1, help="Items per batch (per task).")] = 500,
+    workers: Annotated[int, typer.Option(metavar="N", min=1, help="Dask worker processes.")] = 2,
+    batch_size: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Items per batch (per task).")
+    ] = 500,
     rules: RulesOption = None,
 ) -> None:
     """Re-apply the current rules to stored items, after adding or editing a rule.

@@ -38,7 +38,8 @@ digest_app = typer.Typer(
 RecipientsOption = Annotated[
     Path | None,
     typer.Option(
-        help="Recipients file. Default: $VIGIL_RECIPIENTS, else VIGIL_MAIL_TO gets everything."
+        metavar="FILE",
+        help="Recipients file. Default: $VIGIL_RECIPIENTS, else VIGIL_MAIL_TO gets everything.",
     ),
 ]
 
@@ -65,11 +66,15 @@ def _monitor(rules: Path | None, recipients: Path | None) -> Monitor:
 def preview(
     recipient: Annotated[
         str | None,
-        typer.Option(help="Recipient id from the recipients file. Default: the first one."),
+        typer.Option(
+            metavar="ID", help="Recipient id from the recipients file. Default: the first one."
+        ),
     ] = None,
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="Write here; .html, .md, .eml or anything else for text."),
+        typer.Option(
+            "--out", metavar="FILE", help="Write here; .html, .md, .eml or anything else for text."
+        ),
     ] = None,
     format: Annotated[
         Format | None,
@@ -79,6 +84,7 @@ def preview(
         float | None,
         typer.Option(
             "--days",
+            metavar="DAYS",
             min=0,
             help="Show every match of the last DAYS days routed to the recipient, sent or not "
             "(for template work). Default: what the next message would hold.",
@@ -220,7 +226,9 @@ def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = N
 @digest_app.command("outbox")
 @reports_errors
 def outbox(
-    limit: Annotated[int, typer.Option(min=1, help="How many of the newest messages.")] = 20,
+    limit: Annotated[
+        int, typer.Option(metavar="N", min=1, help="How many of the newest messages.")
+    ] = 20,
 ) -> None:
     """The newest outbox messages: status, attempts, next try, last error.
 

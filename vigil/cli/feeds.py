@@ -76,6 +76,7 @@ def feeds_import(
     feeds: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="Feeds file to add to (created if missing). Default: $VIGIL_FEEDS, the file "
             "the other commands read; else ./feeds.yaml (never the bundled demo feeds).",
         ),
@@ -98,7 +99,8 @@ def feeds_import(
 def feeds_export(
     feeds: FeedsOption = None,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Write here instead of standard output.")
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write here instead of standard output."),
     ] = None,
 ) -> None:
     """Write the feeds file as OPML, for any feed reader."""

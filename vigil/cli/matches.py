@@ -47,7 +47,7 @@ class LabelsFormat(StrEnum):
 
 
 RuleFilter = Annotated[
-    list[str] | None, typer.Option("--rule", help="Only this rule (repeatable).")
+    list[str] | None, typer.Option("--rule", metavar="ID", help="Only this rule (repeatable).")
 ]
 
 
@@ -100,7 +100,7 @@ def label(
     item_id: Annotated[
         int, typer.Argument(help="The stored item's id (item_id in `vigil matches export`).")
     ],
-    rule: Annotated[str, typer.Option("--rule", help="The rule the label is about.")],
+    rule: Annotated[str, typer.Option("--rule", metavar="ID", help="The rule the label is about.")],
     relevant: Annotated[
         bool, typer.Option("--relevant", help="The rule's match of the item is right.")
     ] = False,
@@ -113,10 +113,12 @@ def label(
         typer.Option("--missed", help="The rule did not match the item, and should have."),
     ] = False,
     note: Annotated[
-        str | None, typer.Option("--note", help="Why, in a few words; kept with the label.")
+        str | None,
+        typer.Option("--note", metavar="TEXT", help="Why, in a few words; kept with the label."),
     ] = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Who says so. Default: your user name.")
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Who says so. Default: your user name."),
     ] = None,
 ) -> None:
     """Label what a rule did with a stored item: its match is relevant or irrelevant, or the

@@ -43,16 +43,22 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FeedsOption = Annotated[
     Path | None,
-    typer.Option(help="Feeds file (YAML). Default: $VIGIL_FEEDS, else the bundled demo feeds."),
+    typer.Option(
+        metavar="FILE",
+        help="Feeds file (YAML). Default: $VIGIL_FEEDS, else the bundled demo feeds.",
+    ),
 ]
 RulesOption = Annotated[
     Path | None,
-    typer.Option(help="Rules folder. Default: $VIGIL_RULES, else the bundled rules/."),
+    typer.Option(
+        metavar="DIR", help="Rules folder. Default: $VIGIL_RULES, else the bundled rules/."
+    ),
 ]
 ArticlesOption = Annotated[
     Path | None,
     typer.Option(
-        help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/."
+        metavar="DIR",
+        help="Folder of plain-text articles. Default: $VIGIL_ARTICLES, else examples/articles/.",
     ),
 ]
 
@@ -82,7 +88,8 @@ UntilOption = Annotated[
     typer.Option(**MOMENT, help="…and before this moment (the same forms)."),
 ]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Write here instead of standard output.")
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Write here instead of standard output."),
 ]
 
 

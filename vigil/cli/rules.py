@@ -54,7 +54,9 @@ def rules_stats(
     format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
     noisy: Annotated[
         float,
-        typer.Option(min=0, max=1, help="Flag rules matching more than this share of items."),
+        typer.Option(
+            metavar="SHARE", min=0, max=1, help="Flag rules matching more than this share of items."
+        ),
     ] = 0.3,
     rules: RulesOption = None,
 ) -> None:
@@ -268,7 +270,8 @@ def rules_test(
         ),
     ],
     rule: Annotated[
-        list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")
+        list[str] | None,
+        typer.Option("--rule", metavar="ID", help="Only this rule id (repeatable)."),
     ] = None,
     rules: RulesOption = None,
 ) -> None:

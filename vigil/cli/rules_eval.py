@@ -42,15 +42,24 @@ def rules_eval(
     format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
     min_recall: Annotated[
         float | None,
-        typer.Option(min=0, max=1, help="Exit 1 when a key's recall is below this (0 to 1)."),
+        typer.Option(
+            metavar="SHARE", min=0, max=1, help="Exit 1 when a key's recall is below this (0 to 1)."
+        ),
     ] = None,
     min_precision: Annotated[
         float | None,
-        typer.Option(min=0, max=1, help="Exit 1 when a key's precision is below this (0 to 1)."),
+        typer.Option(
+            metavar="SHARE",
+            min=0,
+            max=1,
+            help="Exit 1 when a key's precision is below this (0 to 1).",
+        ),
     ] = None,
     key: Annotated[
         list[str] | None,
-        typer.Option("--key", help="Only this key: a rule id or tag:NAME (repeatable)."),
+        typer.Option(
+            "--key", metavar="KEY", help="Only this key: a rule id or tag:NAME (repeatable)."
+        ),
     ] = None,
     rules: RulesOption = None,
     feedback: Annotated[

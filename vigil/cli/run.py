@@ -43,8 +43,9 @@ def run(
     recipients: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="Recipients file (who gets what, when). Default: $VIGIL_RECIPIENTS, else "
-            "VIGIL_MAIL_TO gets every match each run."
+            "VIGIL_MAIL_TO gets every match each run.",
         ),
     ] = None,
 ) -> None:
@@ -101,24 +102,39 @@ def run(
 @reports_errors
 def serve(
     ingest_every: Annotated[
-        float, typer.Option(min=0.1, help="Minutes between ingest runs (feeds, then alerts).")
+        float,
+        typer.Option(
+            metavar="MINUTES", min=0.1, help="Minutes between ingest runs (feeds, then alerts)."
+        ),
     ] = 15,
     digests_at: Annotated[
-        str, typer.Option(help="Local time of the daily digests run, HH:MM (see --timezone).")
+        str,
+        typer.Option(
+            metavar="HH:MM", help="Local time of the daily digests run, HH:MM (see --timezone)."
+        ),
     ] = "07:00",
     timezone: Annotated[
-        str, typer.Option(help="IANA time zone of --digests-at, e.g. Europe/Istanbul.")
+        str,
+        typer.Option(metavar="ZONE", help="IANA time zone of --digests-at, e.g. Europe/Istanbul."),
     ] = "UTC",
     alerts_every: Annotated[
         float,
-        typer.Option(min=0.1, help="Minutes between alert runs (they also retry the outbox)."),
+        typer.Option(
+            metavar="MINUTES",
+            min=0.1,
+            help="Minutes between alert runs (they also retry the outbox).",
+        ),
     ] = 5,
     partitions: Annotated[
-        int, typer.Option(min=1, help="Split the feeds into this many ingest deployments.")
+        int,
+        typer.Option(metavar="N", min=1, help="Split the feeds into this many ingest deployments."),
     ] = 1,
     port: Annotated[
         int,
-        typer.Option(help="Port of the Prefect server vigil starts when PREFECT_API_URL is unset."),
+        typer.Option(
+            metavar="PORT",
+            help="Port of the Prefect server vigil starts when PREFECT_API_URL is unset.",
+        ),
     ] = 4200,
     run_now: Annotated[
         bool,

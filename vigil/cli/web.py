@@ -14,12 +14,20 @@ from vigil.cli.root import EXIT_UNUSABLE, RulesOption, err, settings_from
 def web(
     host: Annotated[
         str,
-        typer.Option(help="Address to listen on. Anything but loopback needs VIGIL_WEB_TOKEN set."),
+        typer.Option(
+            metavar="ADDR",
+            help="Address to listen on. Anything but loopback needs VIGIL_WEB_TOKEN set.",
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on.")
+    ] = 8765,
     root_path: Annotated[
         str,
-        typer.Option(help="The path prefix a reverse proxy serves the page under, e.g. /vigil."),
+        typer.Option(
+            metavar="PREFIX",
+            help="The path prefix a reverse proxy serves the page under, e.g. /vigil.",
+        ),
     ] = "",
     rules: RulesOption = None,
 ) -> None:
