@@ -22,3 +22,11 @@ def demo(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     }.items():
         monkeypatch.setenv(name, str(value))
     return settings
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables drawn as on a terminal (with box drawing, which the tests split cells by)."""
+    from vigil.cli import output
+
+    monkeypatch.setattr(output, "on_terminal", lambda: True)

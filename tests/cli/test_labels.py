@@ -124,6 +124,7 @@ def test_a_match_of_a_rule_no_longer_defined_is_labelled_with_a_warning(
     assert [lab["verdict"] for lab in _labels()] == ["relevant"]
 
 
+@pytest.mark.usefixtures("terminal")
 def test_stats_show_the_measured_precision_and_the_missed_items(demo: Settings) -> None:
     hits, others = _hits("turkish-mediation"), _not_hit("turkish-mediation")
     assert len(hits) == 5

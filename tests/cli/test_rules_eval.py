@@ -22,6 +22,7 @@ def eval_args(tmp_path: Path) -> list[str]:
     return ["rules", "eval", str(labels), "--rules", str(rules)]
 
 
+@pytest.mark.usefixtures("terminal")
 def test_the_table_lists_each_key_then_false_positives_and_misses(eval_args: list[str]) -> None:
     result = runner.invoke(app, eval_args)
     assert result.exit_code == 0, result.output

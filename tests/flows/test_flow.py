@@ -73,6 +73,23 @@ def test_vigil_run_reports_and_exits_zero(prefect_server: None, vigil_env: Path)
     assert "Traceback" not in result.output
 
 
+def test_vigil_run_says_its_summary_as_one_json_document(
+    prefect_server: None, vigil_env: Path
+) -> None:
+    import json
+
+    result = CliRunner().invoke(app, ["run", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is True and summary["new_items"] == 19
+    assert {source["status"] for source in summary["sources"]} == {"read"}
+    assert sum(summary["new_matches"].values()) > 0
+    [digest] = summary["composed"]
+    assert digest["kind"] == "digest" and digest["message_id"]
+    assert digest["subject"] in summary["delivery"]["sent"]
+    assert summary["seconds"] > 0
+
+
 def test_vigil_run_exits_one_when_a_feed_fails(
     prefect_server: None, vigil_env: Path, feed_server: FeedServer, tmp_path: Path
 ) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from vigil.cli.errors import reports_errors
+from vigil.cli.output import FormatOption, TableFormat, new_table, print_json
 from vigil.cli.root import (
     EXIT_FAILED,
     EXIT_OK,
@@ -199,28 +199,45 @@ def _recipient(recipients: Sequence[Recipient], wanted: str | None) -> Recipient
 
 @digest_app.command("recipients")
 @reports_errors
-def recipients_table(rules: RulesOption = None, recipients: RecipientsOption = None) -> None:
+def recipients_table(
+    rules: RulesOption = None,
+    recipients: RecipientsOption = None,
+    format: FormatOption = TableFormat.TABLE,
+) -> None:
     """Each recipient: addresses, schedule, time zone, alerts, next digest, matches waiting."""
     monitor = _monitor(rules, recipients)
     now = monitor.clock()
-    table = Table(title=f"{len(monitor.recipients)} recipient(s)")
+    table = new_table(f"{len(monitor.recipients)} recipient(s)")
     for column in ("id", "addresses", "digest", "alerts", "next digest", "rules", "waiting"):
         table.add_column(column)
+    listed: list[dict[str, object]] = []
     try:
         for recipient in monitor.recipients:
             window = monitor.dispatcher.window(recipient, now, register=False)
+            following = _rules_followed(recipient, monitor.ruleset)
+            listed.append(
+                {"id": recipient.id, "addresses": list(recipient.addresses),
+                 "digest": str(recipient.cadence), "schedule": recipient.cadence.describe(),
+                 "timezone": recipient.zone.key, "alerts": sorted(recipient.alerts),
+                 "next_digest": recipient.cadence.next_slot(now, recipient.zone),
+                 "rules": following,
+                 "waiting": {"alert": len(window.alerts), "digest": len(window.rest)}}
+            )  # fmt: skip
             table.add_row(
                 recipient.id,
                 ", ".join(recipient.addresses),
                 f"{recipient.cadence} ({recipient.zone.key})",
                 ", ".join(sorted(recipient.alerts)) or "none",
                 _next_digest(recipient, now),
-                _rules_followed(recipient, monitor.ruleset),
+                following,
                 f"{len(window.alerts)} alert, {len(window.rest)} digest",
             )
     finally:
         monitor.close()
-    out.print(table)
+    if format is TableFormat.JSON:
+        print_json({"recipients": listed})
+    else:
+        out.print(table)
 
 
 @digest_app.command("outbox")
@@ -229,6 +246,7 @@ def outbox(
     limit: Annotated[
         int, typer.Option(metavar="N", min=1, help="How many of the newest messages.")
     ] = 20,
+    format: FormatOption = TableFormat.TABLE,
 ) -> None:
     """The newest outbox messages: status, attempts, next try, last error.
 
@@ -244,7 +262,7 @@ def outbox(
         store.close()
     from vigil.store import shown_url
 
-    table = Table(title=f"outbox of {shown_url(settings.store_url)}")
+    table = new_table(f"outbox of {shown_url(settings.store_url)}")
     for column in (
         "#",
         "recipient",
@@ -274,5 +292,15 @@ def outbox(
             f"{row.next_attempt_at:{MINUTE_FORMAT}}" if row.status == "pending" else "",
             row.last_error or row.subject,
         )
-    out.print(table)
+    if format is TableFormat.JSON:
+        messages = [
+            row._asdict()
+            | {"next_attempt_at": row.next_attempt_at if row.status == "pending" else None}
+            for row in rows
+        ]
+        print_json(
+            {"store": shown_url(settings.store_url), "messages": messages, "troubled": troubled}
+        )
+    else:
+        out.print(table)
     raise typer.Exit(EXIT_FAILED if troubled else EXIT_OK)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from vigil.cli.errors import reports_errors
+from vigil.cli.output import FormatOption, TableFormat, new_table, print_json
 from vigil.cli.root import EXIT_FAILED, EXIT_OK, FeedsOption, out, settings_from
 from vigil.clock import MINUTE_FORMAT
 
@@ -22,7 +22,9 @@ feeds_app = typer.Typer(
 
 @feeds_app.callback()
 @reports_errors
-def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
+def feeds_health(
+    ctx: typer.Context, feeds: FeedsOption = None, format: FormatOption = TableFormat.TABLE
+) -> None:
     """Show each feed's health: last success, failures in a row, next try, last error.
 
     Exit code 1 when any feed is failing or disabled.
@@ -40,13 +42,22 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
         rows = store.feed_rows()
     finally:
         store.close()
-    table = Table(title=f"{len(specs)} feeds in {settings.feeds}")
+    table = new_table(f"{len(specs)} feeds in {settings.feeds}")
     for column in ("feed", "health", "last success", "failures", "next try", "items", "last error"):
         table.add_column(column)
+    listed: list[dict[str, object]] = []
     troubled = 0
     for spec in specs:
         row = rows.get(spec.name)
         health = condition(row, spec.url)
+        listed.append(
+            {"name": spec.name, "url": spec.url, "health": str(health),
+             "last_success": row.last_success if row else None,
+             "failures": row.consecutive_failures if row else 0,
+             "next_attempt": row.next_attempt if row else None,
+             "items": row.items_seen if row else 0,
+             "last_error": row.last_error if row else None}
+        )  # fmt: skip
         if row is None or health is FeedCondition.NEW:
             table.add_row(spec.name, str(health), "", "", "", "", "")
             continue
@@ -61,7 +72,10 @@ def feeds_health(ctx: typer.Context, feeds: FeedsOption = None) -> None:
             str(row.items_seen),
             (row.last_error or "")[:60],
         )
-    out.print(table)
+    if format is TableFormat.JSON:
+        print_json({"feeds_file": str(settings.feeds), "feeds": listed, "troubled": troubled})
+    else:
+        out.print(table)
     raise typer.Exit(EXIT_FAILED if troubled else EXIT_OK)
 
 

@@ -10,9 +10,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from vigil.cli.errors import reports_errors
+from vigil.cli.output import FormatOption, TableFormat, new_table
 from vigil.cli.root import (
     EXIT_UNUSABLE,
     OutOption,
@@ -39,11 +39,6 @@ matches_app = typer.Typer(
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
-
-
-class LabelsFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 RuleFilter = Annotated[
@@ -178,7 +173,7 @@ def label(
 @reports_errors
 def labels(
     rule: RuleFilter = None,
-    format: Annotated[LabelsFormat, typer.Option(help="table or json.")] = LabelsFormat.TABLE,
+    format: FormatOption = TableFormat.TABLE,
 ) -> None:
     """The analysts' current labels, oldest first: item, rule, verdict, who gave it and when,
     the note and the item's title."""
@@ -189,13 +184,13 @@ def labels(
         found = store.labels_for(rule_ids=rule or None)
     finally:
         store.close()
-    if format is LabelsFormat.JSON:
+    if format is TableFormat.JSON:
         document = [
             {**entry._asdict(), "labelled_at": entry.labelled_at.isoformat()} for entry in found
         ]
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{len(found)} label(s)")
+    table = new_table(f"{len(found)} label(s)")
     for column in ("item", "rule", "verdict", "by", "labelled"):
         table.add_column(column, justify="right" if column == "item" else "left")
     table.add_column("note")

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from vigil.cli.errors import reports_errors
+from vigil.cli.output import FormatOption, TableFormat, new_table, print_json
 from vigil.cli.root import (
     EXIT_UNUSABLE,
     MOMENT,
@@ -37,11 +37,6 @@ if TYPE_CHECKING:
 rules_app = typer.Typer(help="Check rule files and try them on articles.", no_args_is_help=True)
 
 
-class ReportFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
 class BacktestFormat(StrEnum):
     TABLE = "table"
     JSONL = "jsonl"
@@ -51,7 +46,7 @@ class BacktestFormat(StrEnum):
 @reports_errors
 def rules_stats(
     since: SinceOption = None,
-    format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
+    format: FormatOption = TableFormat.TABLE,
     noisy: Annotated[
         float,
         typer.Option(
@@ -70,7 +65,7 @@ def rules_stats(
         report = rule_stats(store, ruleset, utc(since), noisy_share=noisy)
     finally:
         store.close()
-    if format is ReportFormat.JSON:
+    if format is TableFormat.JSON:
         document = {
             "since": report.since.isoformat(),
             "until": report.until.isoformat(),
@@ -80,8 +75,8 @@ def rules_stats(
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     days = report.recent_days()
-    table = Table(
-        title=f"{len(report.rules)} rules over {report.items} items first seen "
+    table = new_table(
+        f"{len(report.rules)} rules over {report.items} items first seen "
         f"{report.since:{DAY_FORMAT}} to {report.until:{DAY_FORMAT}}"
     )
     counted = {"hits", "per day", "per week", "share", "precision", "missed"}
@@ -185,7 +180,7 @@ def rules_backtest(
             markup=False,
         )
         return
-    table = Table(title=f"{rules} against the live rules on {report.items} stored items")
+    table = new_table(f"{rules} against the live rules on {report.items} stored items")
     for column in ("rule", "would flag", "live", "new", "lost", "examples"):
         table.add_column(column)
     for entry in report.rules.values():
@@ -216,6 +211,7 @@ def rules_check(
         Path | None, typer.Argument(help="Rules folder. Default: $VIGIL_RULES, else rules/.")
     ] = None,
     rules: RulesOption = None,
+    format: FormatOption = TableFormat.TABLE,
 ) -> None:
     """Validate every rule file and run every rule's examples.
 
@@ -232,18 +228,32 @@ def rules_check(
     )
     # Everything at once: the files' problems, and the examples of every rule that compiled.
     failures = check_examples(Matcher(ruleset)) if ruleset.rules else []
-    table = Table(
-        title=f"{len(ruleset.rules)} rules, {len(ruleset.actors)} actors, "
+    table = new_table(
+        f"{len(ruleset.rules)} rules, {len(ruleset.actors)} actors, "
         f"{len(ruleset.actions)} actions in {settings.rules}"
     )
     for column in ("rule", "title", "severity", "examples", "defined at"):
         table.add_column(column)
+    listed: list[dict[str, object]] = []
     for rule in ruleset.rules:
         count = len(rule.examples.match) + len(rule.examples.no_match)
         broken = sum(1 for failure in failures if failure.rule_id == rule.id)
         status = f"{count - broken}/{count} ok" if count else "none"
         table.add_row(rule.id, rule.title, str(rule.severity), status, rule.location)
-    if ruleset.rules:
+        listed.append(
+            {"id": rule.id, "title": rule.title, "severity": str(rule.severity),
+             "tags": list(rule.tags), "examples": count, "examples_ok": count - broken,
+             "defined_at": rule.location}
+        )  # fmt: skip
+    if format is TableFormat.JSON:
+        print_json(
+            {"rules_folder": str(settings.rules), "rules": listed,
+             "actors": len(ruleset.actors), "actions": len(ruleset.actions),
+             "skipped": list(ruleset.skipped), "problems": list(problems),
+             "misbehaving_examples": [str(failure) for failure in failures],
+             "ok": not problems and not failures}
+        )  # fmt: skip
+    elif ruleset.rules:
         out.print(table)
     for line in ruleset.skipped:
         err.print(f"warning: {line}", markup=False)
@@ -257,6 +267,8 @@ def rules_check(
             counts.append(f"{len(failures)} example(s) misbehave")
         err.print("; ".join(counts), markup=False)
         raise typer.Exit(EXIT_UNUSABLE)
+    if format is TableFormat.JSON:
+        return
     out.print("all rules valid, all examples behave", markup=False)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from vigil.cli.errors import reports_errors
+from vigil.cli.output import FormatOption, TableFormat, new_table
 from vigil.cli.root import (
     EXIT_FAILED,
     EXIT_UNUSABLE,
@@ -23,7 +23,7 @@ from vigil.cli.root import (
     settings_from,
     utc,
 )
-from vigil.cli.rules import ReportFormat, rules_app
+from vigil.cli.rules import rules_app
 
 if TYPE_CHECKING:
     from vigil.rule_eval import EvalReport
@@ -39,7 +39,7 @@ def rules_eval(
             "left out with --feedback."
         ),
     ] = None,
-    format: Annotated[ReportFormat, typer.Option(help="table or json.")] = ReportFormat.TABLE,
+    format: FormatOption = TableFormat.TABLE,
     min_recall: Annotated[
         float | None,
         typer.Option(
@@ -98,7 +98,7 @@ def rules_eval(
         items, source = load_labels(labels, ruleset), str(labels)
     report = evaluate_labels(Matcher(ruleset), items, key or None)
     below = report.shortfalls(min_recall=min_recall, min_precision=min_precision)
-    if format is ReportFormat.JSON:
+    if format is TableFormat.JSON:
         document = {"labels": source, "rules": str(settings.rules), **report.as_json()}
         document["below"] = below
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
@@ -118,7 +118,7 @@ def _print_eval(report: EvalReport, title: str) -> None:
     def share(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.2f}"
 
-    table = Table(title=title)
+    table = new_table(title)
     for column in ("key", "labelled", "TP", "FP", "misses", "TN", "precision", "recall", "F1"):
         table.add_column(column, justify="left" if column == "key" else "right")
     table.add_column("direction", justify="right")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vigil.cli.errors import reports_errors
+from vigil.cli.output import FormatOption, TableFormat, print_json
 from vigil.cli.root import (
     EXIT_FAILED,
     EXIT_OK,
@@ -48,6 +49,7 @@ def run(
             "VIGIL_MAIL_TO gets every match each run.",
         ),
     ] = None,
+    format: FormatOption = TableFormat.TABLE,
 ) -> None:
     """Run the monitor once: ingest, match, and deliver the alerts and digests that are due.
 
@@ -93,9 +95,13 @@ def run(
     if not isinstance(summary, RunSummary):  # the flow raised: its exception, as a value
         err.print(f"vigil: the run failed: {type(summary).__name__}: {summary}", markup=False)
         raise typer.Exit(EXIT_FAILED)
-    for line in summary.lines():
-        out.print(line, markup=False)
-    out.print(f"run took {time.perf_counter() - started:.1f} s", markup=False)
+    seconds = round(time.perf_counter() - started, 1)
+    if format is TableFormat.JSON:
+        print_json(summary.as_json() | {"seconds": seconds})
+    else:
+        for line in summary.lines():
+            out.print(line, markup=False)
+        out.print(f"run took {seconds:.1f} s", markup=False)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
 

@@ -144,3 +144,45 @@ class RunSummary:
             for status, n in sorted(self.outbox.items())
         ]
         return rows
+
+    def as_json(self) -> dict[str, object]:
+        """The summary as one JSON document, for ``vigil run --format json``."""
+        delivery = self.delivery
+        return {
+            "ok": self.ok,
+            "skipped": self.skipped,
+            "sources": [
+                {
+                    "name": s.name,
+                    "status": str(s.status),
+                    "articles": s.articles,
+                    "new_items": s.new_items,
+                    "changed_items": s.changed_items,
+                    "error": s.error,
+                    "warning": s.warning,
+                }
+                for s in self.sources
+            ],
+            "new_items": self.new_items,
+            "new_matches": dict(sorted(self.matches_per_rule.items())),
+            "composed": [
+                {
+                    "kind": str(m.kind),
+                    "recipient": m.recipient,
+                    "subject": m.subject,
+                    "message_id": m.message_id,
+                    "matches": m.matches,
+                }
+                for m in self.composed
+            ],
+            "compose_failures": self.compose_failures,
+            "delivery": None
+            if delivery is None
+            else {
+                "destination": delivery.destination,
+                "sent": delivery.sent,
+                "retrying": delivery.retrying,
+                "failed": delivery.failed,
+            },
+            "outbox": dict(sorted(self.outbox.items())),
+        }
