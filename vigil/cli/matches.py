@@ -216,3 +216,54 @@ def _user_name() -> str | None:
         return getpass.getuser()
     except (OSError, KeyError):
         return None
+
+
+@matches_app.command("feed")
+@reports_errors
+def feed(
+    rule: RuleFilter = None,
+    tag: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only the rules of this family tag.")
+    ] = None,
+    recipient: Annotated[
+        str | None,
+        typer.Option(metavar="ID", help="Only what the recipients file routes to this recipient."),
+    ] = None,
+    days: Annotated[
+        float | None,
+        typer.Option(metavar="DAYS", min=0, help="Only items first seen in the last DAYS days."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(metavar="N", min=1, help="At most this many entries, the newest.")
+    ] = 100,
+    out_file: OutOption = None,
+) -> None:
+    """An Atom 1.0 feed of the stored matches, newest first, for any feed reader: one entry per
+    (item, rule) with a stable id, the evidence as its summary and the article's link."""
+    from vigil.atom import FeedChoice, atom_feed, chosen_matches
+    from vigil.clock import system_clock
+    from vigil.monitor import recipients_of
+
+    settings, ruleset, store = open_store()
+    chosen = None
+    if recipient is not None:
+        readers = {reader.id: reader for reader in recipients_of(settings, ruleset)}
+        if recipient not in readers:
+            known = ", ".join(sorted(readers))
+            err.print(f"vigil: no recipient {recipient!r}; the recipients are: {known}")
+            raise typer.Exit(EXIT_UNUSABLE)
+        chosen = readers[recipient]
+    choice = FeedChoice(tuple(rule) if rule else None, tag, chosen, days)
+    rules = {r.id: r for r in ruleset.rules}
+    now = system_clock()
+    try:
+        found = chosen_matches(store, rules, choice, now=now, limit=limit)
+    finally:
+        store.close()
+    document = atom_feed(found, choice, now=now, rules=rules, web_url=settings.web_url)
+    if out_file is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        out_file.write_bytes(document)
+        err.print(f"wrote {len(found)} entries to {out_file}", markup=False)

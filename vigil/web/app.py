@@ -17,6 +17,7 @@ from vigil.settings import Settings
 from vigil.store import Store
 from vigil.web.context import WebContext
 from vigil.web.security import Guard, SecurityMiddleware
+from vigil.web.views.atom import recipient_feed, rule_feed, tag_feed
 from vigil.web.views.items import item_page
 from vigil.web.views.labels import label
 from vigil.web.views.login import login_page, logout
@@ -61,6 +62,9 @@ def create_app(
         Route("/outbox", outbox_page),
         Route("/recipients", recipients_page),
         Route("/label", label, methods=["POST"]),
+        Route("/atom/rules/{rule_id}", rule_feed),
+        Route("/atom/tags/{tag}", tag_feed),
+        Route("/atom/recipients/{recipient_id}", recipient_feed),
         Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("vigil.web", "static")]), name="static"),

@@ -88,6 +88,13 @@ class WebContext:
         cookie = request_cookies(request.headers).get(CSRF_COOKIE, "")
         return self.guard.csrf_valid(offered, cookie)
 
+    def feed_url(self, request: Request, path: str) -> str:
+        """An Atom feed's URL as a reader follows it: with its key when the page has a token."""
+        root: str = request.scope.get("root_path", "")
+        if self.guard.token is None:
+            return root + path
+        return f"{root}{path}?key={self.guard.feed_key(path)}"
+
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         """A page, with the CSRF token its forms carry (and the cookie it is tied to)."""
         nonce = request_cookies(request.headers).get(CSRF_COOKIE) or secrets.token_urlsafe(16)
@@ -95,6 +102,7 @@ class WebContext:
         values.setdefault("root", request.scope.get("root_path", ""))
         values.setdefault("authenticated", self.guard.token is not None)
         values.setdefault("path", request.url.path)
+        values.setdefault("feed_url", lambda path: self.feed_url(request, path))
         html = self.templates.get_template(name).render(**values)
         response = HTMLResponse(html, status_code=status)
         response.set_cookie(

@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +42,8 @@ SECURITY_HEADERS = [
 ]
 # Reachable without a session: the login form and what it needs.
 OPEN_PATHS = ("/login", "/static/", "/healthz")
+# Atom feeds of matches: a feed reader opens one with its ``?key=`` instead of logging in.
+FEED_PATHS = ("/atom/",)
 
 
 def is_loopback(host: str) -> bool:
@@ -104,6 +107,21 @@ class Guard:
             return True
         return self.session_valid(cookies.get(SESSION_COOKIE, ""))
 
+    def feed_key(self, path: str) -> str:
+        """The key a feed reader puts in one feed's URL (``?key=``): readers cannot log in,
+        and the key opens that feed only, so a leaked URL gives away neither the token nor
+        another page."""
+        assert self.token is not None
+        key = hmac.new(self.token.encode(), b"vigil-web-feed", hashlib.sha256).digest()
+        return hmac.new(key, path.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def feed_key_valid(self, path: str, offered: str) -> bool:
+        return (
+            self.token is not None
+            and path.startswith(FEED_PATHS)
+            and hmac.compare_digest(offered.encode(), self.feed_key(path).encode())
+        )
+
     def csrf_token(self, nonce: str) -> str:
         signature = hmac.new(self.secret, nonce.encode(), hashlib.sha256).hexdigest()
         return f"{nonce}.{signature}"
@@ -146,12 +164,26 @@ class SecurityMiddleware:
 
         path: str = scope.get("path", "/")
         headers = Headers(scope=scope)
-        if not path.startswith(OPEN_PATHS) and not self.guard.authenticated(
-            headers, request_cookies(headers)
+        if (
+            not path.startswith(OPEN_PATHS)
+            and not self.guard.authenticated(headers, request_cookies(headers))
+            and not self.guard.feed_key_valid(_route_path(scope), _query_value(scope, "key"))
         ):
             await _refuse(scope, headers, with_headers)
             return
         await self.app(scope, receive, with_headers)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path without the reverse proxy's prefix, as the routes (and feed keys) name it."""
+    path: str = scope.get("path", "/")
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _query_value(scope: Scope, name: str) -> str:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
+    return values[0] if values else ""
 
 
 async def _refuse(
