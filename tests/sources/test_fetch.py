@@ -257,3 +257,23 @@ def test_health_backoff_redirect_and_gone_across_runs(
     assert health["Moved"].url == server.url("etag.xml")
     assert health["Gone"].disabled
     assert health["Cached"].etag == ETAG and health["Cached"].items_seen == 5
+
+
+def test_a_gzipped_local_feed_is_read_inflated_under_the_same_cap(tmp_path: Path) -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>Bayraktar TB2 seen</title><link>https://x.org/1</link></item>"
+        b"</channel></rss>"
+    )
+    packed = tmp_path / "feed.xml.gz"
+    packed.write_bytes(gzip.compress(feed))
+    bomb = tmp_path / "bomb.xml.gz"
+    bomb.write_bytes(gzip.compress(b"<" * (8 * 1024 * 1024)))  # 8 MB inflated, 8 KB on disk
+    broken = tmp_path / "broken.xml.gz"
+    broken.write_bytes(b"\x1f\x8b" + b"not gzip at all")
+    read, blown, bad = fetch_many(
+        [(str(path), Validators()) for path in (packed, bomb, broken)], LIMITS
+    )
+    assert read.status is FetchStatus.OK and read.body == feed
+    assert blown.status is FetchStatus.FAILED and "inflates to more than" in (blown.error or "")
+    assert bad.status is FetchStatus.FAILED and "not valid gzip" in (bad.error or "")

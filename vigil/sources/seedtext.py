@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from vigil.article import Article
@@ -52,12 +53,14 @@ def read_article_folder(
     *,
     outlet: str | None = None,
     problems: list[tuple[Path, str]] | None = None,
+    seen_at: datetime | None = None,
 ) -> list[Article]:
-    """Every ``*.txt`` file of ``folder``, sorted by name.
+    """Every ``*.txt`` file of ``folder``, and every ``*.eml`` (a newsletter saved from a mail
+    client, :mod:`vigil.sources.emlfile`), sorted by name.
 
-    The format carries no date and no link: each article is dated when vigil first sees it
-    (flagged as such, not the file's modification time, which says nothing of the news) and
-    says which file it came from.
+    The text format carries no date and no link: each article is dated when vigil first sees
+    it (flagged as such, not the file's modification time, which says nothing of the news) and
+    says which file it came from. A mail message is dated by its Date header.
 
     A file that cannot be an article (not UTF-8, binary, empty, a FIFO or folder named
     ``x.txt``, a symlink loop, larger than 5 MB) is skipped and listed in ``problems`` as
@@ -67,10 +70,17 @@ def read_article_folder(
     """
     if not folder.is_dir():
         raise SourceError(f"{folder}: not a folder of article files")
+    from vigil.clock import system_clock
+    from vigil.sources.emlfile import read_eml_file
+
     articles = []
-    for path in sorted(folder.glob("*.txt")):
+    seen_at = seen_at or system_clock()  # what a mail's date is checked against
+    for path in sorted([*folder.glob("*.txt"), *folder.glob("*.eml")]):
         try:
-            article = read_article_file(path, outlet or folder.name)
+            if path.suffix == ".eml":
+                article = read_eml_file(path, outlet or folder.name, seen_at=seen_at)
+            else:
+                article = read_article_file(path, outlet or folder.name)
         except (SourceError, LocalFileError) as exc:
             if problems is None:
                 raise SourceError(str(exc)) from None
