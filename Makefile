@@ -7,7 +7,7 @@ FAMILIES := --key tag:mediation --key tag:drones --key tag:minsk
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-slow lint format clean chromium
+.PHONY: run test test-slow lint format clean chromium lock
 
 $(BIN)/vigil: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ test: $(VENV)/.test-extras chromium
 test-slow: $(VENV)/.test-extras
 	$(BIN)/pytest -m slow
 	VIGIL_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m slow tests/flows/test_kill.py
+
+# requirements.lock: what a fresh install of vigil (with the postgres extra) resolves to today.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet '.[postgres]'
+	{ sed -n '1,4p' requirements.lock; .lock-venv/bin/pip freeze --exclude vigil; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+
+from vigil.errors import StoreError
 
 
 def make_engine(url: str, timeout: float = 30.0) -> Engine:
@@ -25,8 +28,13 @@ def make_engine(url: str, timeout: float = 30.0) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:
-        # psycopg 3 is the driver vigil ships with; a bare postgresql:// means it.
+        # psycopg 3 is the driver of vigil's postgres extra; a bare postgresql:// means it.
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername == "postgresql+psycopg" and importlib.util.find_spec("psycopg") is None:
+        raise StoreError(
+            f"{shown_url(url)}: the PostgreSQL store needs its driver: "
+            "pip install 'vigil[postgres]' (psycopg 3)"
+        )
     connect_args: dict[str, object] = {"connect_timeout": max(1, int(timeout))}
     if "application_name" not in parsed.query:  # how operators tell vigil's sessions apart
         connect_args["application_name"] = "vigil"
