@@ -7,7 +7,8 @@ server concerned, and what to do; the CLI prints the message without a traceback
     ├── ConfigError             settings, or a file they point to, are unusable
     │   ├── QueryError          a rule's query does not parse (also a ValueError)
     │   ├── TermError           a term that cannot be matched (also a ValueError)
-    │   └── UnsafeBind          ``vigil web`` asked to listen beyond loopback unguarded
+    │   ├── UnsafeBind          ``vigil web`` asked to listen beyond loopback unguarded
+    │   └── StarterExists       ``vigil init`` would overwrite what a folder holds
     ├── FormProblem             a field the web page was sent cannot be read (a ValueError)
     ├── FileFormatError         a rules, actors or feeds file is malformed: every problem
     │   └── LabelsError         a labels file for ``vigil rules eval`` is unusable: every problem
@@ -89,6 +90,10 @@ class StoreError(VigilError):
 class UnsafeBind(ConfigError):
     """``vigil web`` was asked to listen on an address other machines reach, with nobody's
     access checked: set ``VIGIL_WEB_TOKEN`` (and serve it behind TLS), or listen on loopback."""
+
+
+class StarterExists(ConfigError):
+    """``vigil init`` found the files it would write already there; it writes nothing."""
 
 
 class FormProblem(VigilError, ValueError):

@@ -12,13 +12,15 @@ feeds file: ``rules check`` finding a problem exits 2).
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vigil import __version__
-from vigil.cli import backfill, digest, feeds, matches, rules, rules_eval, run, web
+from vigil.cli import backfill, config, digest, feeds, matches, rules, rules_eval, run, web
 from vigil.cli.errors import fail_unusable
 from vigil.cli.root import app, err, out
 from vigil.errors import VigilError
@@ -26,6 +28,11 @@ from vigil.errors import VigilError
 __all__ = ["app", "main"]
 
 _REGISTERED = (rules_eval.rules_eval,)  # importing it registers `vigil rules eval`
+
+
+def _use_config(path: Path | None) -> None:
+    if path is not None:  # read wherever settings are (config_file), child processes too
+        os.environ["VIGIL_CONFIG"] = str(path)
 
 
 def _print_version(asked: bool) -> None:
@@ -45,6 +52,16 @@ def _root(
             help="Print vigil's version and exit.",
         ),
     ] = False,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            callback=_use_config,
+            is_eager=True,
+            help="The TOML settings file (as VIGIL_CONFIG). Default: ./vigil.toml.",
+        ),
+    ] = None,
 ) -> None:
     """vigil: news monitoring from analyst rules to email digests."""
 
@@ -57,6 +74,8 @@ app.add_typer(rules.rules_app, name="rules")
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(digest.digest_app, name="digest")
 app.add_typer(matches.matches_app, name="matches")
+app.add_typer(config.config_app, name="config")
+app.command()(config.init)
 
 
 def main() -> None:

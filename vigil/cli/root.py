@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="vigil: news monitoring from analyst rules to email digests.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 
