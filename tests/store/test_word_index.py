@@ -27,11 +27,12 @@ QUERIES: list[WordQuery] = [
     Word("nothing"),
 ]
 SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(database_url: str) -> Store:
-    opened = Store(database_url)
+    opened = Store(database_url, clock=lambda: NOW)
     yield opened
     opened.close()
 
@@ -59,7 +60,7 @@ def test_the_index_answers_as_the_reference_does(store: Store) -> None:
 
 def test_a_period_bounds_the_answer(store: Store) -> None:
     ids = _write(store, TEXTS)
-    later = datetime.now(UTC) + timedelta(days=1)
+    later = NOW + timedelta(days=1)
     assert store.item_ids_holding(Word("tb", prefix=True), later) == []
     assert store.item_ids_holding(Word("tb", prefix=True), SINCE, later) == [ids[0], ids[2]]
     assert store.count_items_since(SINCE, later) == len(TEXTS)
