@@ -8,7 +8,7 @@ Thin by design: each task calls one step of :class:`vigil.monitor.Monitor`, and
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -89,13 +89,11 @@ class PrefectSteps:
 
     def read_feeds(
         self, run: Monitor, batches: list[list[FeedSpec]]
-    ) -> list[Ingested | BaseException]:
-        futures = read_feeds.map(unmapped(run), batches)
-        results: list[Ingested | BaseException] = []
+    ) -> Iterator[Ingested | BaseException]:
+        futures = read_feeds.map(unmapped(run), batches)  # all submitted at once
         for future in futures:
             future.wait()
-            results.append(_outcome(future.state))
-        return results
+            yield _outcome(future.state)
 
     def compose(self, run: Monitor, kinds: list[Kind]) -> list[Composed] | BaseException:
         composed: list[Composed] | BaseException = _outcome(

@@ -88,6 +88,8 @@ def test_vigil_run_says_its_summary_as_one_json_document(
     assert digest["kind"] == "digest" and digest["message_id"]
     assert digest["subject"] in summary["delivery"]["sent"]
     assert summary["seconds"] > 0
+    # Progress off a terminal: plain lines on standard error, the JSON alone on standard out.
+    assert "reading sources: 4/4, 19 new items" in result.stderr
 
 
 def test_vigil_run_exits_one_when_a_feed_fails(

@@ -10,11 +10,11 @@ feeds file: ``rules check`` finding a problem exits 2).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 from pydantic import ValidationError
@@ -141,16 +141,21 @@ def settings_from(*, for_delivery: bool = False, **overrides: object) -> Setting
     return Settings(**given, **defaults)
 
 
+class Report(Protocol):
+    def __call__(self, done: int, total: int, detail: str = "") -> None: ...
+
+
 @contextmanager
-def progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A ``report(done, total)`` callback: a rich progress bar on a terminal, plain log lines
-    (at most one per 10 %) when not; on standard error, so that exports on standard output
-    stay clean."""
+def progress(description: str) -> Iterator[Report]:
+    """A ``report(done, total, detail)`` callback: a rich progress bar on a terminal, plain log
+    lines (at most one per 10 %) when not; on standard error, so that exports and JSON on
+    standard output stay clean."""
     if err.is_terminal:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
             Progress,
+            TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
@@ -159,25 +164,27 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
             f"[bold]{description}",
             BarColumn(),
             MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err,
         ) as bar:
-            task = bar.add_task(description, total=None)
+            task = bar.add_task(description, total=None, detail="")
 
-            def report(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+            def report(done: int, total: int, detail: str = "") -> None:
+                bar.update(task, completed=done, total=total, detail=detail)
 
             yield report
         return
     last_tenth = -1
 
-    def log(done: int, total: int) -> None:
+    def log(done: int, total: int, detail: str = "") -> None:
         nonlocal last_tenth
         tenth = done * 10 // max(total, 1)
         if tenth != last_tenth or done == total:
             last_tenth = tenth
-            err.print(f"{description}: {done}/{total}", markup=False)
+            said = f", {detail}" if detail else ""
+            err.print(f"{description}: {done}/{total}{said}", markup=False)
 
     yield log
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,12 +26,31 @@ from vigil.cli.root import (
     RulesOption,
     err,
     out,
+    progress,
     settings_from,
 )
 from vigil.cli.rules import warn_misbehaving_examples
 
 if TYPE_CHECKING:
     from vigil.settings import Settings
+
+
+@contextmanager
+def _showing_progress() -> Iterator[None]:
+    """The run's reading as it goes, on standard error: a bar on a terminal, lines off one."""
+    from vigil.pipeline.progress import RunProgress, listening
+
+    with progress("reading sources") as report:
+
+        def show(step: RunProgress) -> None:
+            report(
+                step.sources_done,
+                step.sources_total,
+                f"{step.new_items} new items, {step.new_matches} new matches",
+            )
+
+        with listening(show):
+            yield
 
 
 @reports_errors
@@ -74,6 +94,7 @@ def run(
     started = time.perf_counter()
     with quiet_prefect(), ExitStack() as stack:
         stack.enter_context(prefect_api(settings.home / "prefect-server.log"))
+        stack.enter_context(_showing_progress())
         try:
             from vigil.flows.monitor import monitor
             from vigil.flows.tasks import keep_summary_off_the_console

@@ -8,13 +8,14 @@ value, which the run reports and goes on from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from vigil.deliver import DeliveryReport
 from vigil.digest import Composed, Kind
 from vigil.pipeline.outcome import Ingested, RunSummary, SourceOutcome, SourceStatus
+from vigil.pipeline.progress import RunProgress, report
 from vigil.sources import FeedSpec
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ class Steps(Protocol):
 
     def read_feeds(
         self, run: Monitor, batches: list[list[FeedSpec]]
-    ) -> list[Ingested | BaseException]: ...
+    ) -> Iterator[Ingested | BaseException]:
+        """Each batch's result, in batch order, as soon as it (and those before it) are in."""
+        ...
 
     def compose(self, run: Monitor, kinds: list[Kind]) -> list[Composed] | BaseException: ...
 
@@ -45,8 +48,9 @@ class InProcess:
 
     def read_feeds(
         self, run: Monitor, batches: list[list[FeedSpec]]
-    ) -> list[Ingested | BaseException]:
-        return [run.read_feeds(batch) for batch in batches]
+    ) -> Iterator[Ingested | BaseException]:
+        for batch in batches:
+            yield run.read_feeds(batch)
 
     def compose(self, run: Monitor, kinds: list[Kind]) -> list[Composed]:
         return run.compose(kinds=kinds)
@@ -86,14 +90,27 @@ def _read_sources(
     run: Monitor, summary: RunSummary, steps: Steps, partition: int, partitions: int
 ) -> None:
     summary.ingested = True
-    if run.settings.articles is not None and partition == 0:
+    specs = run.feeds(partition=partition, partitions=partitions)
+    reading_folder = run.settings.articles is not None and partition == 0
+    total = len(specs) + reading_folder
+    done = 0
+    if reading_folder:
+        assert run.settings.articles is not None
         folder = run.settings.articles
         _add(summary, [folder.name], steps.ingest_folder(run, folder))
-    specs = run.feeds(partition=partition, partitions=partitions)
+        done = 1
+        _report(summary, done, total)
     summary.sources += run.duplicate_feeds
     batches = [specs[i : i + FEEDS_PER_BATCH] for i in range(0, len(specs), FEEDS_PER_BATCH)]
     for batch, result in zip(batches, steps.read_feeds(run, batches), strict=True):
         _add(summary, [spec.name for spec in batch], result)
+        done += len(batch)
+        _report(summary, done, total)
+
+
+def _report(summary: RunSummary, done: int, total: int) -> None:
+    matches = sum(summary.matches_per_rule.values())
+    report(RunProgress(done, total, summary.new_items, matches))
 
 
 def _add(summary: RunSummary, names: list[str], result: Ingested | BaseException) -> None:
