@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -25,6 +25,7 @@ from vigil.rules.model import Rule, RuleSet, Severity
 from vigil.schedule import Cadence, Every
 from vigil.yamlfile import load_yaml, mark_of, validate
 
+Layout = Literal["by-rule", "by-story"]
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -42,6 +43,7 @@ class _Defaults(BaseModel):
     severity: Severity = Severity.LOW
     heartbeat: bool = False
     backlog_days: float = Field(1.0, ge=0)
+    layout: Layout = "by-rule"
 
 
 class _RecipientEntry(BaseModel):
@@ -58,6 +60,7 @@ class _RecipientEntry(BaseModel):
     digest: str | None = None
     heartbeat: bool | None = None
     backlog_days: float | None = Field(None, ge=0)
+    layout: Layout | None = None
 
     _as_list = field_validator("email", mode="before")(_addresses)
 
@@ -105,6 +108,9 @@ class Recipient:
     cadence: Cadence = field(default_factory=lambda: Cadence(Every.RUN))
     heartbeat: bool = False
     backlog: timedelta = timedelta(days=1)
+    # by-rule: a section per rule (a story that two rules matched shows twice); by-story: one
+    # entry per story, its rules as badges and each rule's evidence beneath.
+    layout: Layout = "by-rule"
 
     @property
     def display_name(self) -> str:
@@ -226,6 +232,7 @@ def _recipient(
         cadence=cadence,
         heartbeat=heartbeat,
         backlog=timedelta(days=backlog),
+        layout=entry.layout or defaults.layout,
     )
 
 

@@ -112,6 +112,46 @@ class RuleSection:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleHit:
+    """One rule a story matched, with that rule's own evidence (``layout: by-story``)."""
+
+    rule_id: str
+    title: str
+    severity: str
+    direction: str | None
+    evidence_text: str
+    evidence_html: Markup
+
+
+@dataclass(frozen=True, slots=True)
+class StoryGroup:
+    """One story (cluster) with every rule it matched: the by-story layout's entry."""
+
+    item: Entry
+    rules: tuple[RuleHit, ...]
+
+
+def story_groups(sections: Sequence[RuleSection]) -> list[StoryGroup]:
+    """The sections' stories, one entry per story cluster, in the order they first appear
+    (sections come by severity, stories newest first), each with its rules as badges."""
+    order: dict[int, list[tuple[RuleSection, Story]]] = {}
+    for section in sections:
+        for story in section.stories:
+            key = story.main.cluster_id or story.main.item_id
+            order.setdefault(key, []).append((section, story))
+    groups = []
+    for members in order.values():
+        first = members[0][1]
+        hits = []
+        for section, story in members:
+            hit = story.item
+            hits.append(RuleHit(section.rule_id, section.title, section.severity,
+                                hit.direction, hit.evidence_text, hit.evidence_html))  # fmt: skip
+        groups.append(StoryGroup(first.item, tuple(hits)))
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
 class FeedProblem:
     """A feed that is not being read, said near the top of every message until it recovers:
     a quiet digest over dead feeds must not look like a quiet day."""
@@ -138,6 +178,23 @@ class Digest:
         return self.recipient.zone if self.recipient else ZoneInfo("UTC")
 
     @property
+    def layout(self) -> str:
+        """by-rule (a section per rule) or by-story (an entry per story, its rules as badges)."""
+        return self.recipient.layout if self.recipient else "by-rule"
+
+    @property
+    def story_groups(self) -> list[StoryGroup]:
+        return story_groups(self.sections)
+
+    @property
+    def story_count(self) -> int:
+        """What the message counts as stories: per rule in the by-rule layout (a story two
+        rules matched counts under each), once each in the by-story one."""
+        if self.layout == "by-story":
+            return len(self.story_groups) + self.hidden_stories
+        return self.match_count
+
+    @property
     def match_count(self) -> int:
         """Stories, shown or not: copies of one story on several feeds count once."""
         return sum(section.story_count for section in self.sections)
@@ -161,15 +218,16 @@ class Digest:
             since = f" since {self.since.astimezone(self.zone):%d %b %H:%M}" if self.since else ""
             return f"vigil: nothing new{since}"
         # Stories, as the body counts them: copies of one story on several feeds count once.
-        noun = "story" if self.match_count == 1 else "stories"
+        count = self.story_count
+        noun = "story" if count == 1 else "stories"
         parts = [f"{section.title} ({section.story_count})" for section in self.sections]
         if self.kind is Kind.ALERT and self.match_count == 1:
             only = self.sections[0]
             text = f"vigil ALERT: {only.title}: {only.stories[0].item.title}"
         elif self.kind is Kind.ALERT:
-            text = f"vigil ALERT: {self.match_count} {noun} — {', '.join(parts)}"
+            text = f"vigil ALERT: {count} {noun} — {', '.join(parts)}"
         else:
-            text = f"vigil: {self.match_count} {noun} — {', '.join(parts)}"
+            text = f"vigil: {count} {noun} — {', '.join(parts)}"
         subject = " ".join(clean_text(text).split())
         return subject if len(subject) <= MAX_SUBJECT else subject[: MAX_SUBJECT - 1] + "…"
 
