@@ -9,7 +9,7 @@ import pytest
 
 from vigil.article import Article
 from vigil.playground import compile_edit, search_items, try_edit
-from vigil.rules import Matcher
+from vigil.rules import Matcher, RuleSet
 from vigil.rules.loader import load_ruleset
 from vigil.store import NewItem, Store
 
@@ -38,6 +38,12 @@ def stored(database_url: str) -> tuple[Store, list[tuple[int, Article]]]:
     store.close()
 
 
+def _matched_by_full_scan(ruleset: RuleSet, items: list[tuple[int, Article]]) -> list[int]:
+    """The reference: every item matched, reading them all."""
+    found = Matcher(ruleset, helper=False).match_many([article for _, article in items])
+    return [item_id for (item_id, _), matches in zip(items, found, strict=True) if matches]
+
+
 @pytest.mark.parametrize(
     "edit",
     [
@@ -54,15 +60,7 @@ def test_a_trial_finds_what_a_full_scan_finds(
     assert compiled.ruleset is not None, compiled.problems
     trial = try_edit(store, compiled.ruleset, SINCE, keep=10_000)
 
-    flagged = {
-        item_id
-        for (item_id, _), found in zip(
-            items,
-            Matcher(compiled.ruleset, helper=False).match_many([a for _, a in items]),
-            strict=True,
-        )
-        if found
-    }
+    flagged = set(_matched_by_full_scan(compiled.ruleset, items))
     live = {
         item_id
         for item_id, rules in store.stored_rule_hits([i for i, _ in items]).items()
@@ -82,15 +80,7 @@ def test_a_search_pages_back_through_the_items_holding_its_words(
     store, items = stored
     compiled = compile_edit(ROOT / "rules", "Akinci", rule_id="search")
     assert compiled.ruleset is not None
-    expected = [
-        item_id
-        for (item_id, _), found in zip(
-            items,
-            Matcher(compiled.ruleset, helper=False).match_many([a for _, a in items]),
-            strict=True,
-        )
-        if found
-    ][::-1]
+    expected = _matched_by_full_scan(compiled.ruleset, items)[::-1]
     assert expected
     seen, before = [], None
     while True:
