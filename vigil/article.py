@@ -52,6 +52,12 @@ class Article:
         body = normalise_text(self.body[: MAX_BODY_CHARS * 2]).strip()
         object.__setattr__(self, "title", _cut(title, MAX_TITLE_CHARS))
         object.__setattr__(self, "body", _cut(body, MAX_BODY_CHARS))
+        # NUL is no character of any text and PostgreSQL refuses to store it: a JSON Feed's
+        # "\u0000" must not fail the write of the batch it came in (other outlets' items too).
+        for name in ("outlet", "link", "guid", "author"):
+            value = getattr(self, name)
+            if value and "\0" in value:
+                object.__setattr__(self, name, value.replace("\0", ""))
 
     @property
     def canonical_id(self) -> str:

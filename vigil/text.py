@@ -44,6 +44,8 @@ def normalise_text(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
         text = _ZERO_WIDTH.sub("", text)
         text = _ODD_SPACES.sub(" ", text)
+    if "\0" in text:  # no character of any text, and PostgreSQL cannot store it
+        text = text.replace("\0", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One space between words, so a phrase in a rule matches however the source spaced it.
