@@ -2,6 +2,7 @@
 
 import multiprocessing
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
@@ -140,3 +141,65 @@ def test_the_labels_table_comes_with_0004_and_goes_with_its_downgrade(database_u
     assert reopened.label_item(stored.item_id, "drones", "irrelevant") is None
     assert [label.verdict for label in reopened.labels_for()] == ["irrelevant"]
     reopened.close()
+
+
+def _released_revisions() -> list[str]:
+    """Every revision before head, oldest first: what stores of older vigils are at."""
+    from alembic.script import ScriptDirectory
+
+    from vigil.store.migrate import _config
+
+    walked = [script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()]
+    return [revision for revision in reversed(walked) if revision != head_revision()]
+
+
+@pytest.mark.parametrize("revision", _released_revisions())
+def test_a_store_at_every_released_revision_upgrades_and_sends_its_digest(
+    settings, revision: str
+) -> None:
+    """Built at ``revision``, filled as that vigil would (columns every revision has), opened
+    by this vigil: upgraded to head, the waiting match goes out once in a digest."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from tests.conftest import maildir_messages
+
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    store = Store(settings.store_url)
+    with store.engine.begin() as conn:
+        _downgrade(conn, revision)
+        conn.execute(
+            text(
+                "INSERT INTO items (canonical_id, outlet, title, body, date_missing, tags, "
+                "first_seen) VALUES ('link:https://e.org/tb2', 'Daily Sabah', "
+                "'Kyiv receives Bayraktar TB2 drones', 'Ukraine got more Bayraktar TB2 drones.', "
+                "false, '[]', '2026-12-02 08:00:00')"
+            )
+        )
+        item_id = conn.execute(text("SELECT id FROM items")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO matches (item_id, rule_id, evidence, highlights, terms, actors, "
+                "score, matched_at) VALUES (:item, 'bayraktar-tb2', "
+                "'Ukraine got more Bayraktar TB2 drones.', '[[17, 30]]', '[\"Bayraktar TB2\"]', "
+                "'[]', 1.0, '2026-12-02 08:00:00')"
+            ),
+            {"item": item_id},
+        )
+    assert current_revision(store.engine) == revision
+    store.close()
+    from vigil.monitor import Monitor
+    from vigil.pipeline import run_once
+
+    monitor = Monitor(settings, clock=lambda: now)
+    try:
+        assert current_revision(monitor.store.engine) == head_revision()
+        summary = run_once(monitor, read_sources=False)
+        again = run_once(monitor, read_sources=False)
+    finally:
+        monitor.close()
+    assert summary.ok and [m.kind for m in summary.composed] == ["digest"]
+    assert again.composed == []  # sent once
+    [message] = maildir_messages(settings.home / "outbox")
+    assert "Kyiv receives Bayraktar TB2 drones" in message.get_body(("plain",)).get_content()

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vigil.errors import VigilError
-from vigil.recipients import default_recipients, load_recipients
+from vigil.monitor import recipients_of
 from vigil.schedule import Every
 from vigil.sources import load_feeds_file
 from vigil.sources.feed_state import condition
@@ -45,11 +45,8 @@ def recipients_page(request: Request) -> Response:
     settings = context.settings
     ruleset = context.ruleset()
     problems: list[str] = []
-    try:
-        if settings.recipients is not None:
-            recipients = load_recipients(settings.recipients, ruleset)
-        else:
-            recipients = default_recipients(settings.mail_to)
+    try:  # as a run reads them (the feeds file's tags checked too)
+        recipients = recipients_of(settings, ruleset)
     except VigilError as exc:
         recipients, problems = [], [str(exc)]
     now = context.clock()
